@@ -1,0 +1,198 @@
+package gemm
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// microFunc computes one mr×nr tile of C from packed panels: with
+// acc[i][j] = Σ_{p<kc} a[p*mr+i]·b[p*nr+j] accumulated in increasing p, it
+// stores c[i*ldc+j] = acc[i][j] when load is false, and
+// c[i*ldc+j] = beta·c[i*ldc+j] + acc[i][j] when load is true. Its rounding
+// must depend only on its inputs (it is the unit of determinism).
+type microFunc func(kc int, a, b, c []float32, ldc int, beta float32, load bool)
+
+// kernel is one implementation path: a micro-kernel, its tile shape and the
+// cache blocking tuned for it. Values are immutable after construction.
+type kernel struct {
+	name   string
+	mr, nr int // micro-tile rows and columns
+	kc     int // k block: packed B micro-panel kc×nr stays in L1
+	mc     int // m block (multiple of mr): packed A block mc×kc stays in L2
+	nc     int // n block (multiple of nr): packed B block kc×nc stays in L3
+	micro  microFunc
+	// dot computes Σ x[p]·y[p] for len(x) == len(y) in a fixed order.
+	dot func(x, y []float32) float32
+	// axpy computes y[j] += alpha·x[j] for len(y) ≤ len(x).
+	axpy func(alpha float32, x, y []float32)
+}
+
+// minWorkPerThread is the number of multiply-adds (m·n·k) below which an
+// extra goroutine costs more than it saves.
+const minWorkPerThread = 1 << 18
+
+// run dispatches p on kern using up to threads goroutines.
+func run(kern *kernel, threads int, p *problem) {
+	if p.m <= 0 || p.n <= 0 {
+		return
+	}
+	if p.k <= 0 || p.alpha == 0 {
+		scaleC(p)
+		return
+	}
+	if p.m == 1 {
+		runGemv(kern, threads, p)
+		return
+	}
+	mt := (p.m + kern.mr - 1) / kern.mr
+	nt := (p.n + kern.nr - 1) / kern.nr
+	splitM := mt >= nt || mt >= 4*threads
+	tiles := nt
+	if splitM {
+		tiles = mt
+	}
+	w := workers(threads, tiles, p.m*p.n*p.k)
+	if w <= 1 {
+		runBlocked(kern, p)
+		return
+	}
+	var wg sync.WaitGroup
+	for t := range w {
+		lo, hi := tiles*t/w, tiles*(t+1)/w
+		sub := *p
+		if splitM {
+			i0, i1 := lo*kern.mr, min(hi*kern.mr, p.m)
+			sub.m = i1 - i0
+			sub.a = offsetA(p, i0)
+			sub.c = p.c[i0*p.ldc:]
+		} else {
+			j0, j1 := lo*kern.nr, min(hi*kern.nr, p.n)
+			sub.n = j1 - j0
+			sub.b = offsetB(p, j0)
+			sub.c = p.c[j0:]
+		}
+		wg.Go(func() { runBlocked(kern, &sub) })
+	}
+	wg.Wait()
+}
+
+// workers is how many goroutines to use for units independent pieces of
+// work totalling macs multiply-adds.
+func workers(threads, units, macs int) int {
+	w := max(threads, 1)
+	w = min(w, units)
+	if byWork := macs / minWorkPerThread; byWork < w {
+		w = max(byWork, 1)
+	}
+	return w
+}
+
+// offsetA returns A starting at row i0 of op(A).
+func offsetA(p *problem, i0 int) []float32 {
+	if p.transA {
+		return p.a[i0:]
+	}
+	return p.a[i0*p.lda:]
+}
+
+// offsetB returns B starting at column j0 of op(B).
+func offsetB(p *problem, j0 int) []float32 {
+	if p.transB {
+		return p.b[j0*p.ldb:]
+	}
+	return p.b[j0:]
+}
+
+// buffers are the packing areas of one goroutine.
+type buffers struct {
+	a, b []float32
+	tile []float32
+}
+
+var bufPool = sync.Pool{New: func() any { return new(buffers) }}
+
+// aligned returns a zeroed slice of n float32 whose first element is 64-byte
+// aligned, reusing buf when it is large enough.
+func aligned(buf []float32, n int) []float32 {
+	if cap(buf) >= n && uintptr(unsafe.Pointer(unsafe.SliceData(buf)))%64 == 0 {
+		return buf[:n]
+	}
+	raw := make([]float32, n+16)
+	off := int((64 - uintptr(unsafe.Pointer(&raw[0]))%64) % 64 / 4)
+	return raw[off : off+n : off+n]
+}
+
+// kBlock returns the k block size for k: at most kern.kc, split evenly so
+// the last block is not tiny. It depends only on k and kern.
+func kBlock(kern *kernel, k int) int {
+	nb := (k + kern.kc - 1) / kern.kc
+	return (k + nb - 1) / nb
+}
+
+// runBlocked computes p on the calling goroutine.
+func runBlocked(kern *kernel, p *problem) {
+	if p.m <= 0 || p.n <= 0 {
+		return
+	}
+	bufs := bufPool.Get().(*buffers)
+	defer bufPool.Put(bufs)
+	kc := kBlock(kern, p.k)
+	mc := min(kern.mc, roundUp(p.m, kern.mr))
+	nc := min(kern.nc, roundUp(p.n, kern.nr))
+	bufs.a = aligned(bufs.a, mc*kc)
+	bufs.b = aligned(bufs.b, nc*kc)
+	bufs.tile = aligned(bufs.tile, kern.mr*kern.nr)
+	for jc := 0; jc < p.n; jc += nc {
+		nb := min(nc, p.n-jc)
+		for pc := 0; pc < p.k; pc += kc {
+			kb := min(kc, p.k-pc)
+			packB(kern.nr, bufs.b, p, pc, jc, kb, nb)
+			beta, load := p.beta, p.beta != 0
+			if pc > 0 {
+				beta, load = 1, true
+			}
+			for ic := 0; ic < p.m; ic += mc {
+				mb := min(mc, p.m-ic)
+				packA(kern.mr, bufs.a, p, ic, pc, mb, kb)
+				macroTile(kern, bufs, p, ic, jc, mb, nb, kb, beta, load)
+			}
+		}
+	}
+}
+
+// macroTile runs the micro-kernel over one packed mb×nb block of C at
+// (ic, jc); edge tiles go through a scratch tile so the arithmetic is the
+// same as for full tiles.
+func macroTile(kern *kernel, bufs *buffers, p *problem, ic, jc, mb, nb, kb int, beta float32, load bool) {
+	mr, nr := kern.mr, kern.nr
+	for jr := 0; jr < nb; jr += nr {
+		bp := bufs.b[jr*kb : (jr+nr)*kb]
+		w := min(nr, nb-jr)
+		for ir := 0; ir < mb; ir += mr {
+			ap := bufs.a[ir*kb : (ir+mr)*kb]
+			h := min(mr, mb-ir)
+			off := (ic+ir)*p.ldc + jc + jr
+			if h == mr && w == nr {
+				kern.micro(kb, ap, bp, p.c[off:], p.ldc, beta, load)
+				continue
+			}
+			edgeTile(kern, bufs.tile, kb, ap, bp, p.c[off:], p.ldc, h, w, beta, load)
+		}
+	}
+}
+
+// edgeTile computes an h×w corner of a tile through the scratch tile.
+func edgeTile(kern *kernel, tile []float32, kb int, ap, bp, c []float32, ldc, h, w int, beta float32, load bool) {
+	nr := kern.nr
+	if load {
+		for i := range h {
+			copy(tile[i*nr:i*nr+w], c[i*ldc:i*ldc+w])
+		}
+	}
+	kern.micro(kb, ap, bp, tile, nr, beta, load)
+	for i := range h {
+		copy(c[i*ldc:i*ldc+w], tile[i*nr:i*nr+w])
+	}
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
