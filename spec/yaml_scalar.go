@@ -13,8 +13,8 @@ import (
 // Plain-scalar grammar (YAML 1.2 core schema, narrowed). These are
 // immutable after package initialisation.
 var (
-	reInt      = regexp.MustCompile(`^[-+]?(0|[1-9][0-9]*)$`)
-	reFloat    = regexp.MustCompile(`^[-+]?(0|[1-9][0-9]*)?(\.[0-9]*)?([eE][-+]?[0-9]+)?$`)
+	reInt   = regexp.MustCompile(`^[-+]?(0|[1-9][0-9]*)$`)
+	reFloat = regexp.MustCompile(`^[-+]?(0|[1-9][0-9]*)?(\.[0-9]*)?([eE][-+]?[0-9]+)?$`)
 	// Forms that YAML 1.1 (or another reader) would take for a number:
 	// octal, hex, binary, underscores, sexagesimal, leading zeros.
 	reAmbiguous = regexp.MustCompile(`^[-+]?(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|[0-9_]*\.?[0-9_]*([eE][-+]?[0-9]+)?)$`)
