@@ -39,8 +39,8 @@ func kernelPaths() []kernelPath {
 		return name
 	}
 	paths = append(paths,
-		kernelPath{kern: &genericKernel, missing: missing(true, "")})
-	_ = hasAVX512
-	_ = hasAVX2
+		kernelPath{kern: &avx512Kernel, missing: missing(hasAVX512, "AVX-512F/VL")},
+		kernelPath{kern: &avx2Kernel, missing: missing(hasAVX2, "AVX2/FMA")},
+		kernelPath{kern: &genericKernel})
 	return paths
 }

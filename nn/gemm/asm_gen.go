@@ -1,0 +1,253 @@
+//go:build ignore
+
+// asm_gen writes the amd64 assembly kernels of package gemm:
+//
+//	go run asm_gen.go
+//
+// It emits kernels_amd64.s: the AVX-512 and AVX2 micro-kernels (see
+// microFunc for their contract) and the dot/axpy helpers of the m == 1
+// path.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"log"
+	"os"
+)
+
+// isa describes one vector instruction set.
+type isa struct {
+	name   string // function suffix
+	reg    string // "Z" or "Y"
+	bytes  int    // vector width in bytes
+	nregs  int    // vector registers available
+	mr, nv int    // micro-tile rows and vectors per row
+	zero   string // instruction zeroing a register
+}
+
+var (
+	avx512 = isa{name: "AVX512", reg: "Z", bytes: 64, nregs: 32, mr: 12, nv: 2, zero: "VPXORD"}
+	avx2   = isa{name: "AVX2", reg: "Y", bytes: 32, nregs: 16, mr: 6, nv: 2, zero: "VXORPS"}
+)
+
+type gen struct{ bytes.Buffer }
+
+func (g *gen) p(format string, args ...any) {
+	fmt.Fprintf(&g.Buffer, format+"\n", args...)
+}
+
+func (s isa) r(i int) string { return fmt.Sprintf("%s%d", s.reg, i) }
+
+func (s isa) acc(i, v int) string { return s.r(i*s.nv + v) }
+
+func (s isa) nr() int { return s.nv * s.bytes / 4 }
+
+// micro emits the mr×nr micro-kernel.
+func (g *gen) micro(s isa) {
+	mr, nr, nv := s.mr, s.nr(), s.nv
+	bReg := func(v int) string { return s.r(mr*nv + v) }
+	first := mr*nv + nv
+	nb := s.nregs - first
+	g.p("// func micro%s(kc int, a, b, c *float32, ldc int, beta float32, load int)", s.name)
+	g.p("// computes a %d×%d tile; see microFunc.", mr, nr)
+	g.p("TEXT ·micro%s(SB), NOSPLIT, $0-56", s.name)
+	g.p("\tMOVQ kc+0(FP), CX")
+	g.p("\tMOVQ a+8(FP), SI")
+	g.p("\tMOVQ b+16(FP), DI")
+	g.p("\tMOVQ c+24(FP), R8")
+	g.p("\tMOVQ ldc+32(FP), R9")
+	g.p("\tSHLQ $2, R9")
+	for i := 0; i < mr*nv; i++ {
+		g.p("\t%s %s, %s, %s", s.zero, s.r(i), s.r(i), s.r(i))
+	}
+	step := func(u int) {
+		for v := 0; v < nv; v++ {
+			g.p("\tVMOVUPS %d(DI), %s", (u*nr+v*s.bytes/4)*4, bReg(v))
+		}
+		for i := 0; i < mr; i++ {
+			bc := s.r(first + (u*mr+i)%nb)
+			g.p("\tVBROADCASTSS %d(SI), %s", (u*mr+i)*4, bc)
+			for v := 0; v < nv; v++ {
+				g.p("\tVFMADD231PS %s, %s, %s", bReg(v), bc, s.acc(i, v))
+			}
+		}
+	}
+	g.p("\tMOVQ CX, BX")
+	g.p("\tSHRQ $2, BX")
+	g.p("\tJZ tail%s", s.name)
+	g.p("loop4%s:", s.name)
+	for u := 0; u < 4; u++ {
+		step(u)
+	}
+	g.p("\tADDQ $%d, SI", 4*mr*4)
+	g.p("\tADDQ $%d, DI", 4*nr*4)
+	g.p("\tDECQ BX")
+	g.p("\tJNZ loop4%s", s.name)
+	g.p("tail%s:", s.name)
+	g.p("\tANDQ $3, CX")
+	g.p("\tJZ done%s", s.name)
+	g.p("loop1%s:", s.name)
+	step(0)
+	g.p("\tADDQ $%d, SI", mr*4)
+	g.p("\tADDQ $%d, DI", nr*4)
+	g.p("\tDECQ CX")
+	g.p("\tJNZ loop1%s", s.name)
+	g.p("done%s:", s.name)
+	g.p("\tMOVQ load+48(FP), AX")
+	g.p("\tTESTQ AX, AX")
+	g.p("\tJZ store%s", s.name)
+	beta := s.r(first)
+	g.p("\tVBROADCASTSS beta+40(FP), %s", beta)
+	g.p("\tMOVQ R8, DX")
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			g.p("\tVFMADD231PS %d(DX), %s, %s", v*s.bytes, beta, s.acc(i, v))
+		}
+		if i < mr-1 {
+			g.p("\tADDQ R9, DX")
+		}
+	}
+	g.p("store%s:", s.name)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			g.p("\tVMOVUPS %s, %d(R8)", s.acc(i, v), v*s.bytes)
+		}
+		if i < mr-1 {
+			g.p("\tADDQ R9, R8")
+		}
+	}
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
+	g.p("")
+}
+
+// reduce emits the horizontal sum of vector register 0 into X0.
+func (g *gen) reduce(s isa) {
+	if s.reg == "Z" {
+		g.p("\tVEXTRACTF64X4 $1, Z0, Y1")
+		g.p("\tVADDPS Y1, Y0, Y0")
+	}
+	g.p("\tVEXTRACTF128 $1, Y0, X1")
+	g.p("\tVADDPS X1, X0, X0")
+	g.p("\tVMOVHLPS X0, X0, X1")
+	g.p("\tVADDPS X1, X0, X0")
+	g.p("\tVMOVSHDUP X0, X1")
+	g.p("\tVADDSS X1, X0, X0")
+}
+
+// dot emits Σ x[i]·y[i] over the first n&^(width-1) elements: four
+// accumulators over blocks of 4 vectors, one more vector at a time, then
+// a fixed reduction.
+func (g *gen) dot(s isa) {
+	w := s.bytes / 4
+	g.p("// func dot%s(n int, x, y *float32) float32", s.name)
+	g.p("// sums x[i]*y[i] for i < n&^%d.", w-1)
+	g.p("TEXT ·dot%s(SB), NOSPLIT, $0-28", s.name)
+	g.p("\tMOVQ n+0(FP), CX")
+	g.p("\tMOVQ x+8(FP), SI")
+	g.p("\tMOVQ y+16(FP), DI")
+	for i := 0; i < 4; i++ {
+		g.p("\t%s %s, %s, %s", s.zero, s.r(i), s.r(i), s.r(i))
+	}
+	g.p("\tMOVQ CX, BX")
+	g.p("\tSHRQ $%d, BX", log2(4*w))
+	g.p("\tJZ dtail%s", s.name)
+	g.p("dloop4%s:", s.name)
+	for i := 0; i < 4; i++ {
+		g.p("\tVMOVUPS %d(SI), %s", i*s.bytes, s.r(4+i))
+		g.p("\tVFMADD231PS %d(DI), %s, %s", i*s.bytes, s.r(4+i), s.r(i))
+	}
+	g.p("\tADDQ $%d, SI", 4*s.bytes)
+	g.p("\tADDQ $%d, DI", 4*s.bytes)
+	g.p("\tDECQ BX")
+	g.p("\tJNZ dloop4%s", s.name)
+	g.p("dtail%s:", s.name)
+	g.p("\tANDQ $%d, CX", 4*w-1)
+	g.p("\tSHRQ $%d, CX", log2(w))
+	g.p("\tJZ ddone%s", s.name)
+	g.p("dloop1%s:", s.name)
+	g.p("\tVMOVUPS (SI), %s", s.r(4))
+	g.p("\tVFMADD231PS (DI), %s, %s", s.r(4), s.r(0))
+	g.p("\tADDQ $%d, SI", s.bytes)
+	g.p("\tADDQ $%d, DI", s.bytes)
+	g.p("\tDECQ CX")
+	g.p("\tJNZ dloop1%s", s.name)
+	g.p("ddone%s:", s.name)
+	g.p("\tVADDPS %s, %s, %s", s.r(1), s.r(0), s.r(0))
+	g.p("\tVADDPS %s, %s, %s", s.r(3), s.r(2), s.r(2))
+	g.p("\tVADDPS %s, %s, %s", s.r(2), s.r(0), s.r(0))
+	g.reduce(s)
+	g.p("\tVZEROUPPER")
+	g.p("\tMOVSS X0, ret+24(FP)")
+	g.p("\tRET")
+	g.p("")
+}
+
+// axpy emits y[i] += alpha*x[i] for i < n&^(width-1).
+func (g *gen) axpy(s isa) {
+	w := s.bytes / 4
+	g.p("// func axpy%s(n int, alpha float32, x, y *float32)", s.name)
+	g.p("// adds alpha*x[i] to y[i] for i < n&^%d.", w-1)
+	g.p("TEXT ·axpy%s(SB), NOSPLIT, $0-32", s.name)
+	g.p("\tMOVQ n+0(FP), CX")
+	g.p("\tVBROADCASTSS alpha+8(FP), %s", s.r(8))
+	g.p("\tMOVQ x+16(FP), SI")
+	g.p("\tMOVQ y+24(FP), DI")
+	g.p("\tMOVQ CX, BX")
+	g.p("\tSHRQ $%d, BX", log2(4*w))
+	g.p("\tJZ atail%s", s.name)
+	g.p("aloop4%s:", s.name)
+	for i := 0; i < 4; i++ {
+		g.p("\tVMOVUPS %d(DI), %s", i*s.bytes, s.r(i))
+		g.p("\tVFMADD231PS %d(SI), %s, %s", i*s.bytes, s.r(8), s.r(i))
+		g.p("\tVMOVUPS %s, %d(DI)", s.r(i), i*s.bytes)
+	}
+	g.p("\tADDQ $%d, SI", 4*s.bytes)
+	g.p("\tADDQ $%d, DI", 4*s.bytes)
+	g.p("\tDECQ BX")
+	g.p("\tJNZ aloop4%s", s.name)
+	g.p("atail%s:", s.name)
+	g.p("\tANDQ $%d, CX", 4*w-1)
+	g.p("\tSHRQ $%d, CX", log2(w))
+	g.p("\tJZ adone%s", s.name)
+	g.p("aloop1%s:", s.name)
+	g.p("\tVMOVUPS (DI), %s", s.r(0))
+	g.p("\tVFMADD231PS (SI), %s, %s", s.r(8), s.r(0))
+	g.p("\tVMOVUPS %s, (DI)", s.r(0))
+	g.p("\tADDQ $%d, SI", s.bytes)
+	g.p("\tADDQ $%d, DI", s.bytes)
+	g.p("\tDECQ CX")
+	g.p("\tJNZ aloop1%s", s.name)
+	g.p("adone%s:", s.name)
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
+	g.p("")
+}
+
+func log2(x int) int {
+	n := 0
+	for x > 1 {
+		x >>= 1
+		n++
+	}
+	return n
+}
+
+func main() {
+	var g gen
+	g.p("// Code generated by asm_gen.go; DO NOT EDIT.")
+	g.p("")
+	g.p("//go:build amd64")
+	g.p("")
+	g.p("#include \"textflag.h\"")
+	g.p("")
+	for _, s := range []isa{avx512, avx2} {
+		g.micro(s)
+		g.dot(s)
+		g.axpy(s)
+	}
+	if err := os.WriteFile("kernels_amd64.s", g.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
