@@ -66,14 +66,14 @@ func jsonError(err error, base int64) error {
 	}
 	where := atByte(base + se.ByteOffset)
 	msg := fmt.Sprintf("malformed header JSON at %q", se.JSONPointer)
-	rule := "header-json"
+	rule, cause := "header-json", se.Err
 	switch {
 	case errors.Is(se, jsontext.ErrDuplicateName):
-		rule, msg = "duplicate-name", fmt.Sprintf("duplicate member name at %q", se.JSONPointer)
+		rule, msg, cause = "duplicate-name", fmt.Sprintf("duplicate member name at %q", se.JSONPointer), nil
 	case errors.Is(se, io.ErrUnexpectedEOF):
 		msg = "header JSON ends early"
 	case strings.Contains(se.Error(), "UTF-8"), strings.Contains(se.Error(), "surrogate"):
 		rule, msg = "invalid-utf8", fmt.Sprintf("invalid UTF-8 or lone surrogate at %q", se.JSONPointer)
 	}
-	return &modelgate.Error{Code: modelgate.EINVALID, Where: where, Rule: rule, Message: msg, Err: se.Err}
+	return &modelgate.Error{Code: modelgate.EINVALID, Where: where, Rule: rule, Message: msg, Err: cause}
 }
