@@ -166,7 +166,7 @@ func syntaxError(err error, dec *jsontext.Decoder) *modelgate.Error {
 		where := fmt.Sprintf("byte %d", se.ByteOffset)
 		if errors.Is(err, jsontext.ErrDuplicateName) {
 			return &modelgate.Error{Code: modelgate.EINVALID, Where: string(se.JSONPointer),
-				Rule: "duplicate-key", Message: "duplicate member name", Err: se.Err}
+				Rule: "duplicate-key", Message: "duplicate member name"}
 		}
 		return &modelgate.Error{Code: modelgate.EINVALID, Where: where, Rule: "syntax",
 			Message: "malformed JSON", Err: se.Err}

@@ -49,7 +49,7 @@ func resolvePlain(s string) (kind byte, text string, rule string) {
 	if reFloat.MatchString(s) && strings.ContainsAny(s, ".eE") && hasDigitMantissa(t) {
 		return kFloat, jsonFloat(t), ""
 	}
-	if reAmbiguous.MatchString(s) && strings.ContainsAny(s, "0123456789") {
+	if reAmbiguous.MatchString(s) && hasDigitMantissa(t) {
 		// 017, 0x1F, 0o17, 0b101, 1_000, 1:30, 00.5 ...
 		return 0, "", "yaml-number-form"
 	}
