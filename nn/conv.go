@@ -1,0 +1,175 @@
+package nn
+
+import (
+	"context"
+
+	"github.com/modelgate/modelgate/nn/gemm"
+	"github.com/modelgate/modelgate/nn/kernels"
+	"github.com/modelgate/modelgate/spec"
+)
+
+// windowArgs are a layer's sliding-window hyper-parameters as written in the
+// spec (N = len(kernel) spatial axes).
+type windowArgs struct {
+	kernel, stride, dilation, padding []int
+	defStride                         []int // stride when none is given
+}
+
+// expand returns v for n axes: v itself when it has n values, def when it
+// is empty; ok is false otherwise or when a value is below lo or above
+// modelgate.MaxDim.
+func expand(v []int, n int, def []int, lo int) ([]int, bool) {
+	if len(v) == 0 {
+		v = def
+	}
+	if len(v) != n {
+		return nil, false
+	}
+	for _, x := range v {
+		if x < lo || x > 1<<31 {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// window turns the window arguments applied to the per-sample shape in
+// ([C, L] or [C, H, W]) into a 2-D geometry (a 1-D signal is 1×L), without
+// the output size.
+func window(li spec.LayerInfo, in spec.Shape, a windowArgs) (kernels.Geom2D, error) {
+	n := len(a.kernel)
+	var g kernels.Geom2D
+	if (n != 1 && n != 2) || len(in) != n+1 {
+		return g, errLayer(li, "bad-rank", "%d-D window needs input rank %d, got %v", n, n+1, in)
+	}
+	ones := []int{1, 1}[:n]
+	k, ok1 := expand(a.kernel, n, nil, 1)
+	s, ok2 := expand(a.stride, n, a.defStride, 1)
+	d, ok3 := expand(a.dilation, n, ones, 1)
+	pad := a.padding
+	if len(pad) == n {
+		pad = append(append([]int{}, pad...), pad...)
+		if n == 2 {
+			pad = []int{pad[0], pad[0], pad[1], pad[1]}
+		}
+	}
+	p, ok4 := expand(pad, 2*n, make([]int, 2*n), 0)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return g, errLayer(li, "bad-window", "kernel %v, stride %v, dilation %v, padding %v out of range",
+			a.kernel, a.stride, a.dilation, a.padding)
+	}
+	g = kernels.Geom2D{C: in[0], H: 1, W: in[n], KH: 1, KW: k[n-1], SH: 1, SW: s[n-1], DH: 1, DW: d[n-1],
+		PL: p[2*n-2], PR: p[2*n-1]}
+	if n == 2 {
+		g.H, g.KH, g.SH, g.DH, g.PT, g.PB = in[1], k[0], s[0], d[0], p[0], p[1]
+	}
+	return g, nil
+}
+
+// geometry is window plus the output size of a forward sliding window.
+func geometry(li spec.LayerInfo, in spec.Shape, a windowArgs) (kernels.Geom2D, error) {
+	g, err := window(li, in, a)
+	if err != nil {
+		return g, err
+	}
+	g.OH = kernels.OutSize(g.H, g.KH, g.SH, g.DH, g.PT, g.PB)
+	g.OW = kernels.OutSize(g.W, g.KW, g.SW, g.DW, g.PL, g.PR)
+	if !g.Valid() {
+		return g, errLayer(li, "bad-window", "window does not fit the input %v", in)
+	}
+	return g, nil
+}
+
+// outShape is the per-sample output shape [c, OH, OW] (or [c, OW] for 1-D).
+func outShape(c int, g kernels.Geom2D, n int) spec.Shape {
+	if n == 1 {
+		return spec.Shape{c, g.OW}
+	}
+	return spec.Shape{c, g.OH, g.OW}
+}
+
+// convOp is a grouped, strided, dilated, padded 1-D/2-D convolution computed
+// as im2col + GEMM per sample and group.
+type convOp struct {
+	g         kernels.Geom2D // per group: g.C = Cin/groups
+	groups    int
+	fg        int       // filters per group
+	w         []float32 // [F, Cg*KH*KW]
+	bias      []float32
+	act       func([]float32)
+	threads   int
+	pointwise bool // 1×1, stride 1, no padding: the image is its own column matrix
+	inLen     int
+	outLen    int
+	cols      bufPool
+}
+
+var _ op = (*convOp)(nil)
+
+func newConv(l *spec.Conv, li spec.LayerInfo, p params, threads int) (op, error) {
+	g, err := geometry(li, li.In, windowArgs{kernel: l.Kernel, stride: l.Stride, dilation: l.Dilation,
+		padding: l.Padding, defStride: []int{1, 1}[:min(len(l.Kernel), 2)]})
+	if err != nil {
+		return nil, err
+	}
+	if l.Groups < 1 || g.C%l.Groups != 0 || l.Filters < 1 || l.Filters%l.Groups != 0 {
+		return nil, errLayer(li, "bad-groups", "groups %d must divide input channels %d and filters %d", l.Groups, g.C, l.Filters)
+	}
+	if err := checkOut(li, outShape(l.Filters, g, len(l.Kernel))); err != nil {
+		return nil, err
+	}
+	c := &convOp{groups: l.Groups, fg: l.Filters / l.Groups, threads: threads,
+		inLen: int(li.In.Elements()), outLen: int(li.Out.Elements())}
+	g.C /= l.Groups
+	c.g = g
+	c.pointwise = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PT+g.PB+g.PL+g.PR == 0
+	if c.w, err = getParam(li, p, "weight", l.Filters*g.ColRows()); err != nil {
+		return nil, err
+	}
+	if l.Bias {
+		if c.bias, err = getParam(li, p, "bias", l.Filters); err != nil {
+			return nil, err
+		}
+	}
+	if c.act, err = compileActAt(li, l.Act); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *convOp) forward(ctx context.Context, n int, in, out []float32) error {
+	var col []float32
+	if !c.pointwise {
+		buf := c.cols.get(c.g.ColLen())
+		defer c.cols.put(buf)
+		col = *buf
+	}
+	k := c.g.ColRows()
+	ohw := c.g.OH * c.g.OW
+	gin := c.g.ImageLen()
+	for s := 0; s < n; s++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		x := in[s*c.inLen : (s+1)*c.inLen]
+		y := out[s*c.outLen : (s+1)*c.outLen]
+		for gi := 0; gi < c.groups; gi++ {
+			xg := x[gi*gin : (gi+1)*gin]
+			b := xg
+			if !c.pointwise {
+				kernels.Im2col(c.g, xg, col)
+				b = col
+			}
+			wg := c.w[gi*c.fg*k : (gi+1)*c.fg*k]
+			yg := y[gi*c.fg*ohw : (gi+1)*c.fg*ohw]
+			gemm.SgemmThreads(c.threads, false, false, c.fg, ohw, k, 1, wg, k, b, ohw, 0, yg, ohw)
+		}
+		if c.bias != nil {
+			addChannelBias(y, ohw, c.bias)
+		}
+		if c.act != nil {
+			c.act(y)
+		}
+	}
+	return nil
+}

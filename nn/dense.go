@@ -1,0 +1,90 @@
+package nn
+
+import (
+	"context"
+
+	"github.com/modelgate/modelgate/nn/gemm"
+	"github.com/modelgate/modelgate/spec"
+)
+
+// denseOp is y = act(x·Wᵀ + b) over the last axis of any rank.
+type denseOp struct {
+	in, units int
+	rows      int       // per-sample rows: product of the leading axes
+	w         []float32 // [units, in]
+	bias      []float32 // [units] or nil
+	act       func([]float32)
+	threads   int
+}
+
+var _ op = (*denseOp)(nil)
+
+func newDense(l *spec.Dense, li spec.LayerInfo, p params, threads int) (op, error) {
+	r := len(li.In)
+	if l.Units < 1 {
+		return nil, errLayer(li, "bad-units", "units %d < 1", l.Units)
+	}
+	d := &denseOp{in: li.In[r-1], units: l.Units, rows: int(li.In[:r-1].Elements()), threads: threads}
+	out := append(spec.Shape{}, li.In[:r-1]...)
+	if err := checkOut(li, append(out, l.Units)); err != nil {
+		return nil, err
+	}
+	var err error
+	if d.w, err = getParam(li, p, "weight", d.units*d.in); err != nil {
+		return nil, err
+	}
+	if l.Bias {
+		if d.bias, err = getParam(li, p, "bias", d.units); err != nil {
+			return nil, err
+		}
+	}
+	if d.act, err = compileActAt(li, l.Act); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// denseChunk bounds the rows of one GEMM call so cancellation is checked
+// regularly on long inputs.
+const denseChunk = 4096
+
+func (d *denseOp) forward(ctx context.Context, n int, in, out []float32) error {
+	rows := n * d.rows
+	for r0 := 0; r0 < rows; r0 += denseChunk {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m := min(denseChunk, rows-r0)
+		x := in[r0*d.in : (r0+m)*d.in]
+		y := out[r0*d.units : (r0+m)*d.units]
+		gemm.SgemmThreads(d.threads, false, true, m, d.units, d.in, 1, x, d.in, d.w, d.in, 0, y, d.units)
+		if d.bias != nil {
+			for i := 0; i < m; i++ {
+				addBias(y[i*d.units:(i+1)*d.units], d.bias)
+			}
+		}
+		if d.act != nil {
+			d.act(y)
+		}
+	}
+	return nil
+}
+
+// addBias adds b element-wise to y (len(y) == len(b)).
+func addBias(y, b []float32) {
+	y = y[:len(b)]
+	for i, v := range b {
+		y[i] += v
+	}
+}
+
+// addChannelBias adds b[c] to each of the len(b) consecutive blocks of s
+// elements of y.
+func addChannelBias(y []float32, s int, b []float32) {
+	for c, v := range b {
+		blk := y[c*s : (c+1)*s]
+		for i := range blk {
+			blk[i] += v
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package nn
+
+import (
+	"context"
+	"sync"
+)
+
+// bufPool recycles per-call float32 scratch buffers. It is safe for
+// concurrent use; a buffer is owned by one call between get and put.
+type bufPool struct{ p sync.Pool }
+
+// get returns a buffer of exactly n elements (contents undefined).
+func (b *bufPool) get(n int) *[]float32 {
+	if v, ok := b.p.Get().(*[]float32); ok && cap(*v) >= n {
+		*v = (*v)[:n]
+		return v
+	}
+	s := make([]float32, n)
+	return &s
+}
+
+// put returns a buffer to the pool.
+func (b *bufPool) put(v *[]float32) { b.p.Put(v) }
+
+// seqOp runs a list of ops in order, passing activations through two
+// ping-pong buffers sized at bind time from the static shapes.
+type seqOp struct {
+	ops    []op
+	outLen []int // per-sample output elements of each op
+	inLen  int   // per-sample input elements
+	maxMid int   // largest per-sample intermediate (every output but the last)
+	bufs   bufPool
+}
+
+var _ op = (*seqOp)(nil)
+
+// forward runs every op, checking ctx between them. An empty sequence is
+// the identity.
+func (s *seqOp) forward(ctx context.Context, n int, in, out []float32) error {
+	if len(s.ops) == 0 {
+		copy(out, in[:n*s.inLen])
+		return nil
+	}
+	var pp *[]float32
+	if len(s.ops) > 1 {
+		pp = s.bufs.get(2 * n * s.maxMid)
+		defer s.bufs.put(pp)
+	}
+	src := in[:n*s.inLen]
+	for i, o := range s.ops {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var dst []float32
+		if i == len(s.ops)-1 {
+			dst = out[:n*s.outLen[i]]
+		} else {
+			half := (*pp)[(i%2)*n*s.maxMid:]
+			dst = half[:n*s.outLen[i]]
+		}
+		if err := o.forward(ctx, n, src, dst); err != nil {
+			return err
+		}
+		src = dst
+	}
+	return nil
+}
+
+// combiner merges the per-sample outputs of several paths (each [n, len_i])
+// into out, as add, multiply or concatenation along an axis.
+type combiner struct {
+	mode   string // "add", "multiply" or "concat"
+	outer  int    // concat: product of the dims before the axis
+	chunks []int  // concat: per path, product of the dims from the axis on
+	lens   []int  // per path, per-sample elements
+}
+
+// combine writes the combination of parts into out for n samples. parts are
+// combined in order (left to right), so the result is deterministic.
+func (c *combiner) combine(n int, parts [][]float32, out []float32) {
+	switch c.mode {
+	case "add", "multiply":
+		total := n * c.lens[0]
+		copy(out[:total], parts[0][:total])
+		for _, p := range parts[1:] {
+			p = p[:total]
+			o := out[:total]
+			if c.mode == "add" {
+				for i, v := range p {
+					o[i] += v
+				}
+			} else {
+				for i, v := range p {
+					o[i] *= v
+				}
+			}
+		}
+	default:
+		pos := 0
+		for s := 0; s < n; s++ {
+			for o := 0; o < c.outer; o++ {
+				for j, p := range parts {
+					ch := c.chunks[j]
+					start := s*c.lens[j] + o*ch
+					pos += copy(out[pos:pos+ch], p[start:start+ch])
+				}
+			}
+		}
+	}
+}
+
+// skipOp is Flux's SkipConnection: combine(inner(x), x).
+type skipOp struct {
+	inner    *seqOp
+	innerLen int // per-sample output elements of inner
+	comb     combiner
+	bufs     bufPool
+}
+
+var _ op = (*skipOp)(nil)
+
+func (s *skipOp) forward(ctx context.Context, n int, in, out []float32) error {
+	tmp := s.bufs.get(n * s.innerLen)
+	defer s.bufs.put(tmp)
+	if err := s.inner.forward(ctx, n, in, *tmp); err != nil {
+		return err
+	}
+	s.comb.combine(n, [][]float32{*tmp, in}, out)
+	return nil
+}
+
+// parallelOp is Flux's Parallel: combine(branch_1(x), branch_2(x), ...).
+type parallelOp struct {
+	branches []*seqOp
+	comb     combiner
+	total    int // sum of the branches' per-sample output elements
+	bufs     bufPool
+}
+
+var _ op = (*parallelOp)(nil)
+
+func (p *parallelOp) forward(ctx context.Context, n int, in, out []float32) error {
+	tmp := p.bufs.get(n * p.total)
+	defer p.bufs.put(tmp)
+	parts := make([][]float32, len(p.branches))
+	off := 0
+	for i, b := range p.branches {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		l := n * p.comb.lens[i]
+		parts[i] = (*tmp)[off : off+l]
+		off += l
+		if err := b.forward(ctx, n, in, parts[i]); err != nil {
+			return err
+		}
+	}
+	p.comb.combine(n, parts, out)
+	return nil
+}

@@ -1,0 +1,175 @@
+// Package kernels holds the CPU kernels of package nn on plain float32
+// slices: im2col/col2im for convolutions, pooling, normalisation and
+// softmax. It imports only the standard library.
+//
+// # Contract
+//
+// Kernels trust their geometry: package nn validates every shape and slice
+// length at bind time and before each call, and [Geom2D.Valid] checks a
+// geometry. Images are channel-major (C×H×W, row-major, W fastest). A 1-D
+// signal C×L is the image C×1×L.
+//
+// Every kernel is deterministic: each output element is computed by the same
+// sequence of floating-point operations on every call.
+package kernels
+
+// Geom2D describes a 2-D sliding window (kernel KH×KW, stride SH×SW,
+// dilation DH×DW, padding PT/PB/PL/PR) over a C×H×W image producing an
+// OH×OW grid of window positions. Window position (oh, ow), tap (kh, kw)
+// reads image cell (oh*SH-PT+kh*DH, ow*SW-PL+kw*DW); cells outside the image
+// are padding.
+type Geom2D struct {
+	C, H, W        int // channels, image height and width
+	KH, KW         int // kernel height and width
+	SH, SW         int // strides
+	DH, DW         int // dilations
+	PT, PB, PL, PR int // padding: top, bottom, left, right
+	OH, OW         int // window positions (output height and width)
+}
+
+// OutSize returns floor((in+padBegin+padEnd-dil*(k-1)-1)/stride)+1, the
+// number of window positions along one axis, or 0 when the window does not
+// fit even once (or an argument is out of range).
+func OutSize(in, k, stride, dil, padBegin, padEnd int) int {
+	if in < 1 || k < 1 || stride < 1 || dil < 1 || padBegin < 0 || padEnd < 0 {
+		return 0
+	}
+	num := in + padBegin + padEnd - dil*(k-1) - 1
+	if num < 0 {
+		return 0
+	}
+	return num/stride + 1
+}
+
+// Valid reports whether every field is in range (sizes and strides >= 1,
+// padding >= 0) and the products used to index buffers stay far from
+// overflow.
+func (g Geom2D) Valid() bool {
+	for _, v := range [...]int{g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW, g.OH, g.OW} {
+		if v < 1 || v > 1<<31 {
+			return false
+		}
+	}
+	for _, v := range [...]int{g.PT, g.PB, g.PL, g.PR} {
+		if v < 0 || v > 1<<31 {
+			return false
+		}
+	}
+	const lim = 1 << 50
+	img := int64(g.C) * int64(g.H) * int64(g.W)
+	col := int64(g.C) * int64(g.KH) * int64(g.KW)
+	return img < lim && col < lim && col*int64(g.OH) < lim/int64(g.OW)
+}
+
+// ImageLen is C*H*W, the length of the image.
+func (g Geom2D) ImageLen() int { return g.C * g.H * g.W }
+
+// ColRows is C*KH*KW, the number of rows of the column matrix.
+func (g Geom2D) ColRows() int { return g.C * g.KH * g.KW }
+
+// ColLen is ColRows()*OH*OW, the length of the column matrix.
+func (g Geom2D) ColLen() int { return g.ColRows() * g.OH * g.OW }
+
+// span returns the half-open range [lo, hi) of positions o in [0, count)
+// for which 0 <= o*stride+off < n.
+func span(count, stride, off, n int) (lo, hi int) {
+	if off < 0 {
+		lo = (-off + stride - 1) / stride
+	}
+	last := n - 1 - off // o*stride <= last
+	if last < 0 {
+		return 0, 0
+	}
+	hi = last/stride + 1
+	if hi > count {
+		hi = count
+	}
+	if lo > hi {
+		lo = hi
+	}
+	return lo, hi
+}
+
+// Im2col writes the column matrix of img into col: row (c*KH+kh)*KW+kw,
+// column oh*OW+ow holds the image cell read by that tap at that position,
+// or 0 for padding. len(img) >= ImageLen(), len(col) >= ColLen().
+func Im2col(g Geom2D, img, col []float32) {
+	ohw := g.OH * g.OW
+	row := 0
+	for c := 0; c < g.C; c++ {
+		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
+		for kh := 0; kh < g.KH; kh++ {
+			for kw := 0; kw < g.KW; kw++ {
+				dst := col[row*ohw : (row+1)*ohw]
+				im2colRow(g, plane, dst, kh, kw)
+				row++
+			}
+		}
+	}
+}
+
+// im2colRow fills one row of the column matrix for tap (kh, kw).
+func im2colRow(g Geom2D, plane, dst []float32, kh, kw int) {
+	offH := kh*g.DH - g.PT
+	offW := kw*g.DW - g.PL
+	wlo, whi := span(g.OW, g.SW, offW, g.W)
+	for oh := 0; oh < g.OH; oh++ {
+		d := dst[oh*g.OW : (oh+1)*g.OW]
+		ih := oh*g.SH + offH
+		if ih < 0 || ih >= g.H {
+			clear(d)
+			continue
+		}
+		clear(d[:wlo])
+		clear(d[whi:])
+		src := plane[ih*g.W : (ih+1)*g.W]
+		if g.SW == 1 {
+			copy(d[wlo:whi], src[wlo+offW:whi+offW])
+			continue
+		}
+		iw := wlo*g.SW + offW
+		for ow := wlo; ow < whi; ow++ {
+			d[ow] = src[iw]
+			iw += g.SW
+		}
+	}
+}
+
+// Col2im is the adjoint of Im2col: it adds every element of col to the image
+// cell it would have been read from (padding taps are dropped). img is not
+// cleared first. Rows are accumulated in order, so the result is
+// deterministic.
+func Col2im(g Geom2D, col, img []float32) {
+	ohw := g.OH * g.OW
+	row := 0
+	for c := 0; c < g.C; c++ {
+		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
+		for kh := 0; kh < g.KH; kh++ {
+			for kw := 0; kw < g.KW; kw++ {
+				src := col[row*ohw : (row+1)*ohw]
+				col2imRow(g, src, plane, kh, kw)
+				row++
+			}
+		}
+	}
+}
+
+// col2imRow scatters one row of the column matrix for tap (kh, kw).
+func col2imRow(g Geom2D, src, plane []float32, kh, kw int) {
+	offH := kh*g.DH - g.PT
+	offW := kw*g.DW - g.PL
+	wlo, whi := span(g.OW, g.SW, offW, g.W)
+	for oh := 0; oh < g.OH; oh++ {
+		ih := oh*g.SH + offH
+		if ih < 0 || ih >= g.H {
+			continue
+		}
+		s := src[oh*g.OW : (oh+1)*g.OW]
+		d := plane[ih*g.W : (ih+1)*g.W]
+		iw := wlo*g.SW + offW
+		for ow := wlo; ow < whi; ow++ {
+			d[iw] += s[ow]
+			iw += g.SW
+		}
+	}
+}

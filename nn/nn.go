@@ -1,0 +1,184 @@
+// Package nn binds a validated spec to its weights and runs it: float32 CPU
+// inference, batch first, row-major (NCHW for images: the same bytes as
+// Flux's WHCN).
+//
+// # Binding
+//
+// [Bind] takes a spec, its static [spec.Analysis] and a [Weights] source.
+// Every parameter tensor the analysis expects must be present with exactly
+// the spec's dtype and shape, every tensor of the weights must be consumed
+// exactly once, and every value must be finite. All binding problems are
+// collected into one [modelgate.Problems]. The parameter budget is checked
+// before anything is allocated.
+//
+// # Running
+//
+// A bound [Model] is immutable. [Model.Predict] is safe for concurrent use,
+// deterministic (the same bits on every call and for every thread count) and
+// honours cancellation between layers and inside long loops. Per-call
+// buffers come from pools owned by the model.
+//
+// Matrix products go through package gemm; sliding-window, pooling,
+// normalisation and softmax kernels live in package kernels.
+package nn
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+
+	"github.com/modelgate/modelgate"
+	"github.com/modelgate/modelgate/spec"
+)
+
+// Options tunes [Bind].
+type Options struct {
+	Limits  modelgate.Limits // budgets; zero fields take the defaults
+	Threads int              // goroutines for matrix products; <= 0 means runtime.GOMAXPROCS(0)
+}
+
+// Model is a spec bound to its weights, ready to run. It is immutable and
+// safe for concurrent use.
+type Model struct {
+	spec   *spec.Spec
+	an     *spec.Analysis
+	root   *seqOp
+	inLen  int // elements of one input sample
+	outLen int // elements of one output sample
+	limits modelgate.Limits
+}
+
+// InputShape returns a copy of the per-sample input shape.
+func (m *Model) InputShape() spec.Shape { return slices.Clone(m.an.Input) }
+
+// OutputShape returns a copy of the per-sample output shape.
+func (m *Model) OutputShape() spec.Shape { return slices.Clone(m.an.Output) }
+
+// Spec returns the spec the model was bound from. Callers must not modify it.
+func (m *Model) Spec() *spec.Spec { return m.spec }
+
+// Analysis returns the static analysis the model was bound with. Callers
+// must not modify it.
+func (m *Model) Analysis() *spec.Analysis { return m.an }
+
+// Bind checks w against the parameters a expects for s, reads and checks
+// every tensor, and builds a runnable [Model]. Binding problems (missing,
+// unexpected, wrongly typed or shaped tensors, non-finite values) are all
+// reported in one [modelgate.Problems]; other failures are a
+// *[modelgate.Error] or the context's error.
+func Bind(ctx context.Context, s *spec.Spec, a *spec.Analysis, w Weights, opt Options) (*Model, error) {
+	if s == nil || a == nil || w == nil {
+		return nil, modelgate.Errorf(modelgate.EINVALID, "", "nil-argument", "nn.Bind needs a spec, an analysis and weights")
+	}
+	lim := opt.Limits.OrDefault()
+	threads := opt.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	if err := checkModelShapes(s, a, lim); err != nil {
+		return nil, err
+	}
+	tensors, err := bindWeights(ctx, s, a, w, lim)
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{an: a, tensors: tensors, threads: threads, limits: lim}
+	root, out, err := b.sequence(s.Layers, a.Input, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.finish(out); err != nil {
+		return nil, err
+	}
+	return &Model{
+		spec:   s,
+		an:     a,
+		root:   root,
+		inLen:  int(a.Input.Elements()),
+		outLen: int(a.Output.Elements()),
+		limits: lim,
+	}, nil
+}
+
+// checkModelShapes checks the model-level shapes of a against s and lim.
+func checkModelShapes(s *spec.Spec, a *spec.Analysis, lim modelgate.Limits) error {
+	if !slices.Equal(a.Input, spec.Shape(s.Input.Shape)) {
+		return modelgate.Errorf(modelgate.EINVALID, "/input/shape", "analysis-mismatch",
+			"analysis input %v differs from the spec's %v", a.Input, spec.Shape(s.Input.Shape))
+	}
+	if err := checkShape("/input/shape", a.Input, lim); err != nil {
+		return err
+	}
+	if err := checkShape("/layers", a.Output, lim); err != nil {
+		return err
+	}
+	if len(a.Layers) > lim.Layers {
+		return modelgate.Errorf(modelgate.ELIMIT, "/layers", "layers-limit",
+			"%d layers exceed the limit of %d", len(a.Layers), lim.Layers)
+	}
+	return nil
+}
+
+// checkShape checks that every dim is >= 1, the rank is 1..MaxRank and the
+// per-sample float32 size is within lim.ActivationBytes.
+func checkShape(where string, sh spec.Shape, lim modelgate.Limits) error {
+	if len(sh) < 1 || len(sh) > modelgate.MaxRank {
+		return modelgate.Errorf(modelgate.EINVALID, where, "bad-rank", "shape %v has rank %d, want 1..%d", sh, len(sh), modelgate.MaxRank)
+	}
+	for _, d := range sh {
+		if d < 1 || d > modelgate.MaxDim {
+			return modelgate.Errorf(modelgate.EINVALID, where, "bad-dim", "shape %v has a dim outside 1..%d", sh, modelgate.MaxDim)
+		}
+	}
+	e := sh.Elements()
+	if e < 0 || e > lim.ActivationBytes/4 {
+		return modelgate.Errorf(modelgate.ELIMIT, where, "activation-limit",
+			"shape %v exceeds the activation budget of %d bytes", sh, lim.ActivationBytes)
+	}
+	return nil
+}
+
+// Predict runs the model on a batch. in.Shape must be [N, input...] with
+// 1 <= N <= Limits.Batch and len(in.Data) == N*prod(input). It returns a new
+// tensor [N, output...]. in is not modified.
+func (m *Model) Predict(ctx context.Context, in Tensor) (Tensor, error) {
+	if err := ctx.Err(); err != nil {
+		return Tensor{}, err
+	}
+	n, err := m.checkInput(in)
+	if err != nil {
+		return Tensor{}, err
+	}
+	out := Tensor{
+		Shape: append([]int{n}, m.an.Output...),
+		Data:  make([]float32, n*m.outLen),
+	}
+	if err := m.root.forward(ctx, n, in.Data, out.Data); err != nil {
+		return Tensor{}, fmt.Errorf("nn: predict: %w", err)
+	}
+	return out, nil
+}
+
+// checkInput validates the input tensor and returns its batch size.
+func (m *Model) checkInput(in Tensor) (int, error) {
+	want := append([]int{-1}, m.an.Input...)
+	if len(in.Shape) != len(want) {
+		return 0, modelgate.Errorf(modelgate.EINVALID, "input", "input-shape",
+			"input has shape %v, want [N, %v...]", in.Shape, m.an.Input)
+	}
+	n := in.Shape[0]
+	if n < 1 || n > m.limits.Batch {
+		return 0, modelgate.Errorf(modelgate.EINVALID, "input", "batch-size",
+			"batch size %d outside 1..%d", n, m.limits.Batch)
+	}
+	if !slices.Equal(in.Shape[1:], []int(m.an.Input)) {
+		return 0, modelgate.Errorf(modelgate.EINVALID, "input", "input-shape",
+			"input has shape %v, want [N, %v...]", in.Shape, m.an.Input)
+	}
+	if len(in.Data) != n*m.inLen {
+		return 0, modelgate.Errorf(modelgate.EINVALID, "input", "input-length",
+			"input has %d values, shape %v needs %d", len(in.Data), in.Shape, n*m.inLen)
+	}
+	return n, nil
+}

@@ -1,0 +1,120 @@
+package nn
+
+import (
+	"context"
+
+	"github.com/modelgate/modelgate/nn/kernels"
+	"github.com/modelgate/modelgate/spec"
+)
+
+// poolKind selects max or mean pooling.
+type poolKind int
+
+const (
+	poolMax poolKind = iota
+	poolMean
+)
+
+// poolOp is windowed max or mean pooling over 1 or 2 spatial axes.
+type poolOp struct {
+	g        kernels.Geom2D
+	kind     poolKind
+	countPad bool
+	inLen    int
+	outLen   int
+}
+
+var _ op = (*poolOp)(nil)
+
+// newPool builds max_pool / mean_pool (stride defaults to the kernel).
+func newPool(li spec.LayerInfo, kernel, stride, padding []int, kind poolKind, countPad bool) (op, error) {
+	g, err := geometry(li, li.In, windowArgs{kernel: kernel, stride: stride, padding: padding, defStride: kernel})
+	if err != nil {
+		return nil, err
+	}
+	return newPoolGeom(li, g, len(kernel), kind, countPad)
+}
+
+// newPoolGeom checks the output shape and builds the op.
+func newPoolGeom(li spec.LayerInfo, g kernels.Geom2D, n int, kind poolKind, countPad bool) (op, error) {
+	if err := checkOut(li, outShape(g.C, g, n)); err != nil {
+		return nil, err
+	}
+	return &poolOp{g: g, kind: kind, countPad: countPad, inLen: int(li.In.Elements()), outLen: int(li.Out.Elements())}, nil
+}
+
+// newAdaptivePool builds an adaptive pool with Flux's rule: per axis
+// stride = in/out and kernel = in-(out-1)*stride, no padding.
+func newAdaptivePool(li spec.LayerInfo, output []int, kind poolKind) (op, error) {
+	n := len(output)
+	if (n != 1 && n != 2) || len(li.In) != n+1 {
+		return nil, errLayer(li, "bad-rank", "adaptive pool to %v needs input rank %d, got %v", output, n+1, li.In)
+	}
+	k := make([]int, n)
+	s := make([]int, n)
+	for i, o := range output {
+		in := li.In[i+1]
+		if o < 1 || o > in {
+			return nil, errLayer(li, "bad-output", "adaptive output %v must be within 1..%v", output, li.In[1:])
+		}
+		s[i] = in / o
+		k[i] = in - (o-1)*s[i]
+	}
+	g, err := geometry(li, li.In, windowArgs{kernel: k, stride: s})
+	if err != nil {
+		return nil, err
+	}
+	return newPoolGeom(li, g, n, kind, true)
+}
+
+func (p *poolOp) forward(ctx context.Context, n int, in, out []float32) error {
+	for s := 0; s < n; s++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		x := in[s*p.inLen : (s+1)*p.inLen]
+		y := out[s*p.outLen : (s+1)*p.outLen]
+		if p.kind == poolMax {
+			kernels.MaxPool2D(p.g, x, y)
+		} else {
+			kernels.MeanPool2D(p.g, p.countPad, x, y)
+		}
+	}
+	return nil
+}
+
+// globalPoolOp reduces every spatial axis: [C, d...] -> [C, 1...].
+type globalPoolOp struct {
+	c, inner int
+	kind     poolKind
+}
+
+var _ op = (*globalPoolOp)(nil)
+
+func newGlobalPool(li spec.LayerInfo, kind poolKind) (op, error) {
+	if len(li.In) < 2 {
+		return nil, errLayer(li, "bad-rank", "global pooling needs input rank >= 2, got %v", li.In)
+	}
+	out := spec.Shape{li.In[0]}
+	for range li.In[1:] {
+		out = append(out, 1)
+	}
+	if err := checkOut(li, out); err != nil {
+		return nil, err
+	}
+	return &globalPoolOp{c: li.In[0], inner: int(li.In[1:].Elements()), kind: kind}, nil
+}
+
+func (p *globalPoolOp) forward(ctx context.Context, n int, in, out []float32) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	x := in[:n*p.c*p.inner]
+	y := out[:n*p.c]
+	if p.kind == poolMax {
+		kernels.GlobalMax(x, p.inner, y)
+	} else {
+		kernels.GlobalMean(x, p.inner, y)
+	}
+	return nil
+}
