@@ -1,0 +1,237 @@
+package nn
+
+import (
+	"context"
+
+	"github.com/modelgate/modelgate/nn/gemm"
+)
+
+// recState is the per-call scratch of a recurrentOp.
+type recState struct {
+	xw []float32 // [n, tc, gates*h]: Wi·x + b for one chunk of time steps
+	hw []float32 // [n, hgates*h]: Wh·h for the current step
+	h  []float32 // [n, h]: hidden state
+	c  []float32 // [n, h]: LSTM cell state
+	rh []float32 // [n, h]: GRU v3 r ⊙ h
+	tc int       // time steps per chunk
+}
+
+// forward runs the layer over the batch. in is [n, T, F]; out is [n, T, H]
+// with ReturnSequences, else [n, H] (the last state).
+func (o *recurrentOp) forward(ctx context.Context, n int, in, out []float32) error {
+	if _, err := ewBatchLen2(o.where, n, o.t*o.f, o.outPer(), len(in), len(out)); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	st := o.newState(n)
+	every := o.checkEvery(n)
+	for t0 := 0; t0 < o.t; t0 += st.tc {
+		steps := min(st.tc, o.t-t0)
+		o.project(n, in, t0, steps, st)
+		for k := range steps {
+			if (t0+k)%every == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			o.step(n, k, st)
+			if o.retSeq {
+				for s := range n {
+					copy(out[(s*o.t+t0+k)*o.h:(s*o.t+t0+k+1)*o.h], st.h[s*o.h:(s+1)*o.h])
+				}
+			}
+		}
+	}
+	if !o.retSeq {
+		copy(out, st.h)
+	}
+	return nil
+}
+
+// newState allocates the scratch for a batch of n and sets the initial
+// states (h0 and c0 broadcast over the batch, or zeros).
+func (o *recurrentOp) newState(n int) *recState {
+	gh := o.gates * o.h
+	tc := max(1, min(o.t, recXWBudget/max(1, n*gh)))
+	st := &recState{
+		xw: make([]float32, n*tc*gh),
+		hw: make([]float32, n*o.hgates*o.h),
+		h:  make([]float32, n*o.h),
+		tc: tc,
+	}
+	if o.kind == recLSTM {
+		st.c = make([]float32, n*o.h)
+	}
+	if o.kind == recGRUv3 {
+		st.rh = make([]float32, n*o.h)
+	}
+	for s := range n {
+		if o.h0 != nil {
+			copy(st.h[s*o.h:(s+1)*o.h], o.h0)
+		}
+		if o.c0 != nil && st.c != nil {
+			copy(st.c[s*o.h:(s+1)*o.h], o.c0)
+		}
+	}
+	return st
+}
+
+// checkEvery returns how many time steps run between two context checks:
+// about a million multiply-adds' worth, at most 64 steps.
+func (o *recurrentOp) checkEvery(n int) int {
+	work := int64(n) * int64(o.gates*o.h) * int64(o.h+o.f)
+	if work <= 0 {
+		return 1
+	}
+	return int(max(1, min(64, (1<<20)/work)))
+}
+
+// project computes xw = in·Wiᵀ + b for time steps t0..t0+steps of every
+// sample: one product over the whole batch when the chunk covers the
+// sequence, else one per sample.
+func (o *recurrentOp) project(n int, in []float32, t0, steps int, st *recState) {
+	gh := o.gates * o.h
+	if steps == o.t {
+		gemm.Sgemm(false, true, n*o.t, gh, o.f, 1, in, o.f, o.wih, o.f, 0, st.xw, gh)
+	} else {
+		for s := range n {
+			a := in[(s*o.t+t0)*o.f : (s*o.t+t0+steps)*o.f]
+			gemm.Sgemm(false, true, steps, gh, o.f, 1, a, o.f, o.wih, o.f, 0, st.xw[s*st.tc*gh:], gh)
+		}
+	}
+	for s := range n {
+		for k := range steps {
+			row := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
+			for j, b := range o.bias {
+				row[j] += b
+			}
+		}
+	}
+}
+
+// step advances every sample's state by time step k of the current chunk.
+func (o *recurrentOp) step(n, k int, st *recState) {
+	hg := o.hgates * o.h
+	gemm.Sgemm(false, true, n, hg, o.h, 1, st.h, o.h, o.whh, o.h, 0, st.hw, hg)
+	gh := o.gates * o.h
+	for s := range n {
+		g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
+		w := st.hw[s*hg : (s+1)*hg]
+		h := st.h[s*o.h : (s+1)*o.h]
+		switch o.kind {
+		case recRNN:
+			o.rnnCell(g, w, h)
+		case recLSTM:
+			o.lstmCell(g, w, h, st.c[s*o.h:(s+1)*o.h])
+		case recGRUv1:
+			o.gru1Cell(g, w, h)
+		case recGRUv3:
+			o.gru3Gates(g, w, h, st.rh[s*o.h:(s+1)*o.h])
+		}
+	}
+	if o.kind != recGRUv3 {
+		return
+	}
+	// n-gate of GRU v3: weight_hn·(r ⊙ h) for the whole batch, into hw.
+	gemm.Sgemm(false, true, n, o.h, o.h, 1, st.rh, o.h, o.whn, o.h, 0, st.hw, o.h)
+	for s := range n {
+		g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
+		o.gru3Cell(g, st.hw[s*o.h:(s+1)*o.h], st.h[s*o.h:(s+1)*o.h])
+	}
+}
+
+// rnnCell: h = act(g + w), g = Wi x + b, w = Wh h.
+func (o *recurrentOp) rnnCell(g, w, h []float32) {
+	w = w[:len(h)]
+	g = g[:len(h)]
+	for j := range h {
+		h[j] = g[j] + w[j]
+	}
+	if o.act != nil {
+		o.act(h)
+	}
+}
+
+// lstmCell: with gates [i, f, c̃, o] = g + w,
+// c = σ(f)c + σ(i)tanh(c̃); h = σ(o)tanh(c). w is clobbered.
+func (o *recurrentOp) lstmCell(g, w, h, c []float32) {
+	H := len(h)
+	g = g[:4*H]
+	w = w[:4*H]
+	for j := range g {
+		g[j] += w[j]
+	}
+	actSigmoid(g[:2*H])
+	actTanh(g[2*H : 3*H])
+	actSigmoid(g[3*H:])
+	gi, gf, gc, gout := g[:H], g[H:2*H], g[2*H:3*H], g[3*H:4*H]
+	c = c[:H]
+	tmp := w[:H]
+	for j := range c {
+		c[j] = gf[j]*c[j] + gi[j]*gc[j]
+		tmp[j] = c[j]
+	}
+	actTanh(tmp)
+	for j := range h {
+		h[j] = gout[j] * tmp[j]
+	}
+}
+
+// gru1Cell (Flux GRU): r = σ(g_r + w_r), z = σ(g_z + w_z),
+// n = tanh(g_n + r ⊙ w_n), h = (1-z) ⊙ n + z ⊙ h.
+func (o *recurrentOp) gru1Cell(g, w, h []float32) {
+	H := len(h)
+	g = g[:3*H]
+	w = w[:3*H]
+	for j := range 2 * H {
+		g[j] += w[j]
+	}
+	actSigmoid(g[:2*H])
+	r, z, nv := g[:H], g[H:2*H], g[2*H:3*H]
+	wn := w[2*H : 3*H]
+	for j := range nv {
+		nv[j] += r[j] * wn[j]
+	}
+	actTanh(nv)
+	gruMix(z, nv, h)
+}
+
+// gru3Gates (Flux GRUv3), first half: r and z into g, rh = r ⊙ h.
+func (o *recurrentOp) gru3Gates(g, w, h, rh []float32) {
+	H := len(h)
+	g = g[:2*H]
+	w = w[:2*H]
+	for j := range g {
+		g[j] += w[j]
+	}
+	actSigmoid(g)
+	r := g[:H]
+	rh = rh[:H]
+	for j := range rh {
+		rh[j] = r[j] * h[j]
+	}
+}
+
+// gru3Cell (Flux GRUv3), second half: n = tanh(g_n + hn) with
+// hn = weight_hn·(r ⊙ h); h = (1-z) ⊙ n + z ⊙ h.
+func (o *recurrentOp) gru3Cell(g, hn, h []float32) {
+	H := len(h)
+	z, nv := g[H:2*H], g[2*H:3*H]
+	hn = hn[:H]
+	for j := range nv {
+		nv[j] += hn[j]
+	}
+	actTanh(nv)
+	gruMix(z, nv, h)
+}
+
+// gruMix sets h = (1-z) ⊙ n + z ⊙ h, as Flux writes it.
+func gruMix(z, n, h []float32) {
+	z = z[:len(h)]
+	n = n[:len(h)]
+	for j := range h {
+		h[j] = (1-z[j])*n[j] + z[j]*h[j]
+	}
+}
