@@ -40,7 +40,8 @@ type recurrentOp struct {
 	c0   []float32       // [h] or nil (zeros), LSTM only
 	act  func([]float32) // RNN activation; nil is the identity
 
-	where string // JSON pointer of the layer
+	where    string // JSON pointer of the layer
+	xwBudget int    // scratch cap for input projections, in elements (recXWBudget; tests lower it)
 }
 
 var _ op = (*recurrentOp)(nil)
@@ -93,7 +94,7 @@ func newGRU(l *spec.GRU, li spec.LayerInfo, p params) (op, error) {
 // newRecurrent checks the shapes of li against the layer's settings and
 // binds its parameters.
 func newRecurrent(kind recKind, hidden int, retSeq, initState bool, li spec.LayerInfo, p params) (*recurrentOp, error) {
-	o := &recurrentOp{kind: kind, h: hidden, retSeq: retSeq, where: li.Pointer}
+	o := &recurrentOp{kind: kind, h: hidden, retSeq: retSeq, where: li.Pointer, xwBudget: recXWBudget}
 	o.gates, o.hgates = recGates(kind)
 	if err := o.checkShapes(li); err != nil {
 		return nil, err

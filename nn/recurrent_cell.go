@@ -54,7 +54,7 @@ func (o *recurrentOp) forward(ctx context.Context, n int, in, out []float32) err
 // states (h0 and c0 broadcast over the batch, or zeros).
 func (o *recurrentOp) newState(n int) *recState {
 	gh := o.gates * o.h
-	tc := max(1, min(o.t, recXWBudget/max(1, n*gh)))
+	tc := max(1, min(o.t, o.xwBudget/max(1, n*gh)))
 	st := &recState{
 		xw: make([]float32, n*tc*gh),
 		hw: make([]float32, n*o.hgates*o.h),
