@@ -1,0 +1,182 @@
+package nn
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/modelgate/modelgate"
+)
+
+func TestPredictInputErrors(t *testing.T) {
+	t.Parallel()
+	s := smallCNN()
+	a := mustAnalyze(t, s)
+	m, err := Bind(context.Background(), s, a, randWeights(a, 1), Options{Limits: modelgate.Limits{Batch: 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := 3 * 16 * 16
+	cases := []struct {
+		name string
+		in   Tensor
+		rule string
+	}{
+		{"no-batch-axis", Tensor{Shape: []int{3, 16, 16}, Data: make([]float32, per)}, "input-shape"},
+		{"wrong-dims", Tensor{Shape: []int{1, 3, 16, 15}, Data: make([]float32, per)}, "input-shape"},
+		{"transposed", Tensor{Shape: []int{1, 16, 16, 3}, Data: make([]float32, per)}, "input-shape"},
+		{"extra-axis", Tensor{Shape: []int{1, 1, 3, 16, 16}, Data: make([]float32, per)}, "input-shape"},
+		{"nil-shape", Tensor{}, "input-shape"},
+		{"batch-0", Tensor{Shape: []int{0, 3, 16, 16}}, "batch-size"},
+		{"batch-negative", Tensor{Shape: []int{-1, 3, 16, 16}}, "batch-size"},
+		{"batch-over-limit", Tensor{Shape: []int{5, 3, 16, 16}, Data: make([]float32, 5*per)}, "batch-size"},
+		{"short-data", Tensor{Shape: []int{2, 3, 16, 16}, Data: make([]float32, 2*per-1)}, "input-length"},
+		{"long-data", Tensor{Shape: []int{1, 3, 16, 16}, Data: make([]float32, per+1)}, "input-length"},
+		{"nil-data", Tensor{Shape: []int{1, 3, 16, 16}}, "input-length"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := m.Predict(context.Background(), c.in)
+			var e *modelgate.Error
+			if !errors.As(err, &e) || e.Rule != c.rule || e.Code != modelgate.EINVALID {
+				t.Fatalf("err = %v, want rule %s", err, c.rule)
+			}
+		})
+	}
+	if _, err := m.Predict(context.Background(), Tensor{Shape: []int{4, 3, 16, 16}, Data: make([]float32, 4*per)}); err != nil {
+		t.Fatalf("batch at the limit: %v", err)
+	}
+}
+
+// countdownCtx reports Canceled from the k-th call of Err on.
+type countdownCtx struct {
+	context.Context
+	left atomic.Int64
+}
+
+func (c *countdownCtx) Err() error {
+	if c.left.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestPredictCancelled(t *testing.T) {
+	t.Parallel()
+	b := mustBind(t, smallCNN(), 1, 2)
+	in := Tensor{Shape: []int{2, 3, 16, 16}, Data: randData(2*3*16*16, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := b.m.Predict(ctx, in); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	// Cancellation seen at every check point inside the run.
+	checks := 0
+	for k := int64(0); ; k++ {
+		c := &countdownCtx{Context: context.Background()}
+		c.left.Store(k)
+		_, err := b.m.Predict(c, in)
+		if err == nil {
+			checks = int(k)
+			break
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("after %d checks: err = %v, want context.Canceled", k, err)
+		}
+	}
+	if checks < 12 {
+		t.Fatalf("only %d cancellation checks in a run of 13 layers", checks)
+	}
+}
+
+func TestPredictConcurrent(t *testing.T) {
+	t.Parallel()
+	b := mustBind(t, smallCNN(), 3, 2)
+	const workers, rounds = 8, 4
+	inputs := make([]Tensor, workers)
+	want := make([][]float32, workers)
+	for i := range inputs {
+		n := 1 + i%3
+		inputs[i] = Tensor{Shape: []int{n, 3, 16, 16}, Data: randData(n*3*16*16, uint64(i))}
+		out, err := b.m.Predict(context.Background(), inputs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = out.Data
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*rounds)
+	for i := range workers {
+		wg.Go(func() {
+			for range rounds {
+				out, err := b.m.Predict(context.Background(), inputs[i])
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !bitsEqual(out.Data, want[i]) {
+					errs <- errors.New("concurrent output differs from the serial one")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// TestDeterministicThreads checks the output bits do not depend on the
+// thread count, on a model large enough for GEMMs to be split.
+func TestDeterministicThreads(t *testing.T) {
+	t.Parallel()
+	var outs [][]float32
+	for _, threads := range []int{1, 2, 3} {
+		b := mustBind(t, mnistMLP(), 5, threads)
+		_, out := b.run(t, 7, 9)
+		outs = append(outs, out.Data)
+		b2 := mustBind(t, smallCNN(), 5, threads)
+		_, out2 := b2.run(t, 3, 9)
+		outs = append(outs, out2.Data)
+	}
+	for i := 2; i < len(outs); i++ {
+		if !bitsEqual(outs[i], outs[i%2]) {
+			t.Fatalf("output %d differs from the 1-thread output", i)
+		}
+	}
+}
+
+// TestPredictDoesNotModifyInput checks in.Data is left untouched.
+func TestPredictDoesNotModifyInput(t *testing.T) {
+	t.Parallel()
+	b := mustBind(t, smallCNN(), 1, 1)
+	in := Tensor{Shape: []int{2, 3, 16, 16}, Data: randData(2*3*16*16, 4)}
+	keep := slices.Clone(in.Data)
+	if _, err := b.m.Predict(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if !bitsEqual(in.Data, keep) {
+		t.Fatal("Predict modified its input")
+	}
+	if s := b.m.InputShape(); !slices.Equal(s, b.a.Input) {
+		t.Fatalf("InputShape %v", s)
+	}
+	if s := b.m.OutputShape(); !slices.Equal(s, b.a.Output) {
+		t.Fatalf("OutputShape %v", s)
+	}
+	b.m.InputShape()[0] = 99 // a copy: the model is unchanged
+	if b.m.InputShape()[0] != 3 || b.m.Spec() == nil || b.m.Analysis() != b.a {
+		t.Fatal("accessors")
+	}
+}
+
+func bitsEqual(a, b []float32) bool {
+	return slices.EqualFunc(a, b, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) })
+}
