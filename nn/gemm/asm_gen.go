@@ -24,6 +24,7 @@ type isa struct {
 	nregs  int    // vector registers available
 	mr, nv int    // micro-tile rows and vectors per row
 	zero   string // instruction zeroing a register
+	bcst   bool   // broadcast A from memory inside each FMA (EVEX)
 }
 
 var (
@@ -58,6 +59,16 @@ func (g *gen) micro(s isa) {
 	g.p("\tMOVQ c+24(FP), R8")
 	g.p("\tMOVQ ldc+32(FP), R9")
 	g.p("\tSHLQ $2, R9")
+	// Prefetch the C tile so the epilogue does not wait on it.
+	g.p("\tMOVQ R8, DX")
+	for i := 0; i < mr; i++ {
+		for off := 0; off < nr*4; off += 64 {
+			g.p("\tPREFETCHT0 %d(DX)", off)
+		}
+		if i < mr-1 {
+			g.p("\tADDQ R9, DX")
+		}
+	}
 	for i := 0; i < mr*nv; i++ {
 		g.p("\t%s %s, %s, %s", s.zero, s.r(i), s.r(i), s.r(i))
 	}
@@ -65,7 +76,12 @@ func (g *gen) micro(s isa) {
 		for v := 0; v < nv; v++ {
 			g.p("\tVMOVUPS %d(DI), %s", (u*nr+v*s.bytes/4)*4, bReg(v))
 		}
-		for i := 0; i < mr; i++ {
+		for i := 0; i < mr && s.bcst; i++ {
+			for v := 0; v < nv; v++ {
+				g.p("\tVFMADD231PS.BCST %d(SI), %s, %s", (u*mr+i)*4, bReg(v), s.acc(i, v))
+			}
+		}
+		for i := 0; i < mr && !s.bcst; i++ {
 			bc := s.r(first + (u*mr+i)%nb)
 			g.p("\tVBROADCASTSS %d(SI), %s", (u*mr+i)*4, bc)
 			for v := 0; v < nv; v++ {
@@ -97,7 +113,7 @@ func (g *gen) micro(s isa) {
 	g.p("\tMOVQ load+48(FP), AX")
 	g.p("\tTESTQ AX, AX")
 	g.p("\tJZ store%s", s.name)
-	beta := s.r(first)
+	beta := bReg(0)
 	g.p("\tVBROADCASTSS beta+40(FP), %s", beta)
 	g.p("\tMOVQ R8, DX")
 	for i := 0; i < mr; i++ {
@@ -247,6 +263,7 @@ func main() {
 		g.dot(s)
 		g.axpy(s)
 	}
+
 	if err := os.WriteFile("kernels_amd64.s", g.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}

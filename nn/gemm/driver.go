@@ -17,8 +17,8 @@ type microFunc func(kc int, a, b, c []float32, ldc int, beta float32, load bool)
 type kernel struct {
 	name   string
 	mr, nr int // micro-tile rows and columns
-	kc     int // k block: packed B micro-panel kc×nr stays in L1
-	mc     int // m block (multiple of mr): packed A block mc×kc stays in L2
+	kc     int // k block: each block is one read-modify-write pass over C
+	mc     int // m block (multiple of mr): A block mc×kc + B panel kc×nr fit L2
 	nc     int // n block (multiple of nr): packed B block kc×nc stays in L3
 	micro  microFunc
 	// dot computes Σ x[p]·y[p] for len(x) == len(y) in a fixed order.

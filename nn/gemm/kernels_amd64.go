@@ -26,7 +26,7 @@ func axpyAVX2(n int, alpha float32, x, y *float32)
 var avx512Kernel = kernel{
 	name: "avx512-12x32",
 	mr:   12, nr: 32,
-	kc: 256, mc: 144, nc: 2048,
+	kc: 1024, mc: 72, nc: 2048,
 	micro: func(kc int, a, b, c []float32, ldc int, beta float32, load bool) {
 		checkTile(kc, 12, 32, a, b, c, ldc)
 		microAVX512(kc, &a[0], &b[0], &c[0], ldc, beta, b2i(load))
@@ -45,7 +45,7 @@ var avx512Kernel = kernel{
 var avx2Kernel = kernel{
 	name: "avx2-6x16",
 	mr:   6, nr: 16,
-	kc: 256, mc: 72, nc: 2048,
+	kc: 1024, mc: 36, nc: 2048,
 	micro: func(kc int, a, b, c []float32, ldc int, beta float32, load bool) {
 		checkTile(kc, 6, 16, a, b, c, ldc)
 		microAVX2(kc, &a[0], &b[0], &c[0], ldc, beta, b2i(load))
@@ -97,3 +97,4 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
