@@ -97,4 +97,3 @@ func b2i(b bool) int {
 	}
 	return 0
 }
-
