@@ -49,3 +49,16 @@ func SupportedDType(name string) bool {
 	d, _ := lookupDType(name)
 	return d.supported
 }
+
+// internDType returns the dtype name spelled by b as a constant string, so
+// that parsing a header does not allocate one string per tensor.
+func internDType(b []byte) (string, bool) {
+	for _, name := range [...]string{"F32", "F16", "BF16", "F64", "BOOL", "F4", "F6_E2M3", "F6_E3M2",
+		"U8", "I8", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ",
+		"I16", "U16", "I32", "U32", "C64", "I64", "U64"} {
+		if string(b) == name {
+			return name, true
+		}
+	}
+	return "", false
+}

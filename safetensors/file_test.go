@@ -161,3 +161,14 @@ func TestMappedFault(t *testing.T) {
 	err = f.ReadFloat32(context.Background(), "c", make([]float32, len(want["c"])))
 	checkErr(t, err, modelgate.EINTERNAL, "mapped-file-fault")
 }
+
+// weights mirrors nn.Weights, so that this package's own tests check the
+// contract even when package nn does not build; internal/nncheck checks
+// the real interface.
+type weights interface {
+	TensorNames() []string
+	TensorInfo(name string) (dtype string, shape []int64, ok bool)
+	ReadFloat32(ctx context.Context, name string, dst []float32) error
+}
+
+var _ weights = (*File)(nil)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 
@@ -183,16 +184,26 @@ func (p *parser) where() string { return atByte(prefixBytes + p.dec.InputOffset(
 // expect reads the next token and checks that it has kind want; what names
 // the value for the error message and rule is the rule to report.
 func (p *parser) expect(want jsontext.Kind, rule, what string) (jsontext.Token, error) {
-	if k, err := p.peek(); err != nil {
+	if _, err := p.expectKind(want, rule, what); err != nil {
 		return jsontext.Token{}, err
-	} else if k != want {
-		return jsontext.Token{}, invalid(p.where(), rule, "%s must be %s, not %s", what, kindName(want), kindName(k))
 	}
 	tok, err := p.dec.ReadToken()
 	if err != nil {
 		return jsontext.Token{}, jsonError(err, prefixBytes)
 	}
 	return tok, nil
+}
+
+// expectKind checks that the next token has kind want without reading it.
+func (p *parser) expectKind(want jsontext.Kind, rule, what string) (jsontext.Kind, error) {
+	k, err := p.peek()
+	if err != nil {
+		return 0, err
+	}
+	if k != want {
+		return 0, invalid(p.where(), rule, "%s must be %s, not %s", what, kindName(want), kindName(k))
+	}
+	return k, nil
 }
 
 // peek returns the kind of the next token.
@@ -307,25 +318,49 @@ func (p *parser) metadata() (map[string]string, error) {
 // uint reads a JSON number that must be written as a plain non-negative
 // integer (digits only, as the reference's usize requires) below max.
 func (p *parser) uint(what, tensor string, max uint64) (uint64, error) {
-	at := p.where()
-	if _, err := p.peek(); err != nil {
+	k, err := p.peek()
+	if err != nil {
 		return 0, err
 	}
-	if p.dec.PeekKind() != '0' {
-		return 0, invalid(whereName(tensor), "not-integer", "%s must be a number, not %s (%s)", what, kindName(p.dec.PeekKind()), at)
+	if k != '0' {
+		return 0, invalid(whereName(tensor), "not-integer", "%s must be a number, not %s (%s)", what, kindName(k), p.where())
 	}
 	v, err := p.dec.ReadValue()
 	if err != nil {
 		return 0, jsonError(err, prefixBytes)
 	}
+	var n uint64
 	for _, c := range v {
 		if c < '0' || c > '9' {
-			return 0, invalid(whereName(tensor), "not-integer", "%s %s is not a non-negative integer (%s)", what, v, at)
+			return 0, invalid(whereName(tensor), "not-integer", "%s %s is not a non-negative integer (%s)", what, v, p.where())
 		}
-	}
-	n, err := strconv.ParseUint(string(v), 10, 64)
-	if err != nil || n > max {
-		return 0, overLimit(whereName(tensor), "number-too-large", "%s %s exceeds %d (%s)", what, v, max, at)
+		hi, lo := bits.Mul64(n, 10)
+		lo, carry := bits.Add64(lo, uint64(c-'0'), 0)
+		if hi != 0 || carry != 0 || lo > max {
+			return 0, overLimit(whereName(tensor), "number-too-large", "%s %s exceeds %d (%s)", what, v, max, p.where())
+		}
+		n = lo
 	}
 	return n, nil
+}
+
+// rawString reads a JSON string value (the next token has been checked
+// to be one) and returns its contents between the quotes, escapes
+// unresolved; plain is true when it holds no escape. The slice is valid
+// until the next call on the decoder.
+func (p *parser) rawString() (contents []byte, plain bool, err error) {
+	v, err := p.dec.ReadValue()
+	if err != nil {
+		return nil, false, jsonError(err, prefixBytes)
+	}
+	return v[1 : len(v)-1], bytes.IndexByte(v, '\\') < 0, nil
+}
+
+// unescape resolves the escapes of the contents of a valid JSON string.
+func unescape(contents []byte) string {
+	u, err := jsontext.AppendUnquote(nil, append(append([]byte{'"'}, contents...), '"'))
+	if err != nil { // unreachable: the decoder validated the string
+		return string(contents)
+	}
+	return string(u)
 }

@@ -13,7 +13,7 @@ import (
 // data_offsets, each once.
 func (p *parser) tensor(name string) (TensorInfo, error) {
 	t := TensorInfo{Name: name}
-	if _, err := p.expect('{', "tensor-not-object", "tensor "+whereName(name)); err != nil {
+	if _, err := p.expect('{', "tensor-not-object", "a tensor entry"); err != nil {
 		return t, err
 	}
 	var seen [3]bool
@@ -25,11 +25,17 @@ func (p *parser) tensor(name string) (TensorInfo, error) {
 		if k == '}' {
 			break
 		}
-		tok, err := p.expect('"', "header-json", "a member name")
+		if _, err := p.expectKind('"', "header-json", "a member name"); err != nil {
+			return t, err
+		}
+		field, plain, err := p.rawString()
 		if err != nil {
 			return t, err
 		}
-		switch field := tok.String(); field {
+		if !plain {
+			field = []byte(unescape(field))
+		}
+		switch string(field) {
 		case "dtype":
 			seen[0] = true
 			err = p.dtype(&t)
@@ -59,14 +65,21 @@ func (p *parser) tensor(name string) (TensorInfo, error) {
 
 // dtype parses the dtype member: a name of the format, supported or not.
 func (p *parser) dtype(t *TensorInfo) error {
-	tok, err := p.expect('"', "dtype-unknown", "dtype")
+	if _, err := p.expectKind('"', "dtype-unknown", "dtype"); err != nil {
+		return err
+	}
+	raw, plain, err := p.rawString()
 	if err != nil {
 		return err
 	}
-	t.DType = tok.String()
-	if !KnownDType(t.DType) {
-		return invalid(whereName(t.Name), "dtype-unknown", "unknown dtype %q", t.DType)
+	if !plain {
+		raw = []byte(unescape(raw))
 	}
+	name, ok := internDType(raw)
+	if !ok {
+		return invalid(whereName(t.Name), "dtype-unknown", "unknown dtype %q", raw)
+	}
+	t.DType = name
 	return nil
 }
 
@@ -76,7 +89,7 @@ func (p *parser) shape(t *TensorInfo) error {
 	if _, err := p.expect('[', "shape-not-array", "shape"); err != nil {
 		return err
 	}
-	t.Shape = []int64{}
+	t.Shape = make([]int64, 0, 4)
 	for {
 		k, err := p.peek()
 		if err != nil {
