@@ -1,0 +1,142 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// geoms are geometries with odd sizes, asymmetric padding, strides and
+// dilations.
+var geoms = []Geom2D{
+	{C: 1, H: 1, W: 1, KH: 1, KW: 1, SH: 1, SW: 1, DH: 1, DW: 1},
+	{C: 3, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, PT: 1, PB: 1, PL: 1, PR: 1},
+	{C: 2, H: 13, W: 7, KH: 3, KW: 2, SH: 2, SW: 3, DH: 2, DW: 1, PT: 0, PB: 2, PL: 1, PR: 0},
+	{C: 1, H: 1, W: 13, KH: 1, KW: 5, SH: 1, SW: 2, DH: 1, DW: 3, PL: 4, PR: 1},
+	{C: 4, H: 3, W: 3, KH: 3, KW: 3, SH: 3, SW: 3, DH: 1, DW: 1, PT: 2, PB: 2, PL: 2, PR: 2},
+}
+
+func withOut(g Geom2D) Geom2D {
+	g.OH = OutSize(g.H, g.KH, g.SH, g.DH, g.PT, g.PB)
+	g.OW = OutSize(g.W, g.KW, g.SW, g.DW, g.PL, g.PR)
+	return g
+}
+
+func randSlice(n int, seed uint64) []float32 {
+	r := rand.New(rand.NewPCG(seed, 3))
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = r.Float32()*2 - 1
+	}
+	return x
+}
+
+// naiveIm2col reads every column entry straight from the definition.
+func naiveIm2col(g Geom2D, img []float32) []float32 {
+	col := make([]float32, g.ColLen())
+	for c := 0; c < g.C; c++ {
+		for kh := 0; kh < g.KH; kh++ {
+			for kw := 0; kw < g.KW; kw++ {
+				row := (c*g.KH+kh)*g.KW + kw
+				for oh := 0; oh < g.OH; oh++ {
+					for ow := 0; ow < g.OW; ow++ {
+						ih, iw := oh*g.SH-g.PT+kh*g.DH, ow*g.SW-g.PL+kw*g.DW
+						if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
+							col[row*g.OH*g.OW+oh*g.OW+ow] = img[(c*g.H+ih)*g.W+iw]
+						}
+					}
+				}
+			}
+		}
+	}
+	return col
+}
+
+func TestIm2col(t *testing.T) {
+	t.Parallel()
+	for i, g := range geoms {
+		g = withOut(g)
+		if !g.Valid() {
+			t.Fatalf("geometry %d invalid: %+v", i, g)
+		}
+		img := randSlice(g.ImageLen(), uint64(i))
+		col := randSlice(g.ColLen(), 99) // garbage: must be overwritten
+		Im2col(g, img, col)
+		want := naiveIm2col(g, img)
+		for k := range want {
+			if col[k] != want[k] {
+				t.Fatalf("geometry %d: col[%d] = %v, want %v", i, k, col[k], want[k])
+			}
+		}
+	}
+}
+
+// TestCol2imAdjoint checks <Im2col(x), y> == <x, Col2im(y)>.
+func TestCol2imAdjoint(t *testing.T) {
+	t.Parallel()
+	for i, g := range geoms {
+		g = withOut(g)
+		x := randSlice(g.ImageLen(), uint64(i))
+		y := randSlice(g.ColLen(), uint64(i+50))
+		col := make([]float32, g.ColLen())
+		Im2col(g, x, col)
+		img := make([]float32, g.ImageLen())
+		Col2im(g, y, img)
+		var a, b float64
+		for k := range col {
+			a += float64(col[k]) * float64(y[k])
+		}
+		for k := range img {
+			b += float64(img[k]) * float64(x[k])
+		}
+		if math.Abs(a-b) > 1e-4*(1+math.Abs(a)) {
+			t.Fatalf("geometry %d: <im2col x, y> = %v, <x, col2im y> = %v", i, a, b)
+		}
+	}
+}
+
+func TestOutSize(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ in, k, s, d, pb, pe, want int }{
+		{7, 3, 1, 1, 0, 0, 5}, {7, 3, 2, 1, 1, 1, 4}, {5, 3, 1, 2, 0, 0, 1}, {4, 3, 1, 2, 0, 0, 0},
+		{1, 1, 1, 1, 0, 0, 1}, {0, 1, 1, 1, 0, 0, 0}, {5, 0, 1, 1, 0, 0, 0}, {5, 1, 0, 1, 0, 0, 0},
+	}
+	for _, c := range cases {
+		if got := OutSize(c.in, c.k, c.s, c.d, c.pb, c.pe); got != c.want {
+			t.Errorf("OutSize%v = %d, want %d", c, got, c.want)
+		}
+	}
+}
+
+func TestPoolNaN(t *testing.T) {
+	t.Parallel()
+	nan := float32(math.NaN())
+	g := withOut(Geom2D{C: 1, H: 1, W: 4, KH: 1, KW: 2, SH: 1, SW: 2, DH: 1, DW: 1})
+	out := make([]float32, 2)
+	MaxPool2D(g, []float32{nan, 1, 2, nan}, out)
+	if out[0] == out[0] || out[1] == out[1] {
+		t.Fatalf("max pool dropped a NaN: %v", out)
+	}
+	GlobalMax([]float32{1, nan, 3}, 3, out[:1])
+	if out[0] == out[0] {
+		t.Fatalf("global max dropped a NaN: %v", out[0])
+	}
+}
+
+func BenchmarkIm2col(b *testing.B) {
+	for _, g := range []Geom2D{
+		{C: 64, H: 56, W: 56, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, PT: 1, PB: 1, PL: 1, PR: 1},
+		{C: 3, H: 224, W: 224, KH: 7, KW: 7, SH: 2, SW: 2, DH: 1, DW: 1, PT: 3, PB: 3, PL: 3, PR: 3},
+	} {
+		g = withOut(g)
+		b.Run(fmt.Sprintf("%dx%dx%d-k%d-s%d", g.C, g.H, g.W, g.KH, g.SH), func(b *testing.B) {
+			img := randSlice(g.ImageLen(), 1)
+			col := make([]float32, g.ColLen())
+			b.SetBytes(int64(4 * g.ColLen()))
+			for b.Loop() {
+				Im2col(g, img, col)
+			}
+		})
+	}
+}
