@@ -1,0 +1,440 @@
+package juliabson
+
+import (
+	"fmt"
+	"math/bits"
+	"strconv"
+	"strings"
+
+	"github.com/modelgate/modelgate"
+	"github.com/modelgate/modelgate/bson"
+)
+
+// Default limits. See [Limits].
+const (
+	MaxNodes = 1 << 22 // nodes in a graph
+	MaxRank  = 32      // dimensions of one array
+)
+
+// Limits bounds what [Build] and [Parse] accept. Zero fields mean the
+// defaults.
+type Limits struct {
+	BSON     bson.Limits // limits of the BSON layer, used by Parse
+	MaxNodes int         // nodes built, decoded type parameters included
+	MaxRank  int         // dimensions of one array
+	// RefuseCycles makes a cycle through _backrefs an error (rule
+	// "backref-cycle") instead of a fact listed in Graph.Cycles.
+	RefuseCycles bool
+}
+
+func (l Limits) orDefault() Limits {
+	if l.MaxNodes <= 0 {
+		l.MaxNodes = MaxNodes
+	}
+	if l.MaxRank <= 0 {
+		l.MaxRank = MaxRank
+	}
+	return l
+}
+
+// Parse parses data with bson.Parse under lim.BSON and builds its graph.
+func Parse(data []byte, lim Limits) (*Graph, error) {
+	doc, err := bson.Parse(data, lim.BSON)
+	if err != nil {
+		return nil, err
+	}
+	return Build(doc, lim)
+}
+
+// tagFields lists, for each BSON.jl tag, the keys its document has besides
+// "tag". Documents must have exactly these keys.
+var tagFields = map[string][]string{
+	"symbol":         {"name"},
+	"tuple":          {"data"},
+	"svec":           {"data"},
+	"ref":            {"path"},
+	"datatype":       {"name", "params"},
+	"unionall":       {"body", "var"},
+	"jl_bottom_type": {},
+	"array":          {"type", "size", "data"},
+	"struct":         {"type", "data"},
+	"backref":        {"ref"},
+	"jl_anonymous":   {"typename", "params"},
+}
+
+// task is a BSON value waiting to become a node stored in *slot.
+type task struct {
+	v     bson.Value
+	path  string
+	slot  *Value
+	owner int // 1-based _backrefs entry the value lies in; 0 outside _backrefs
+}
+
+// ownedBackref is a backref node and the _backrefs entry holding it.
+type ownedBackref struct {
+	b     *Backref
+	owner int
+}
+
+// builder holds the state of one Build call.
+type builder struct {
+	lim      Limits
+	nodes    int
+	stack    []task
+	backrefs []ownedBackref
+	structs  []*Struct
+	arrays   []*Array
+	blobs    []*DataType
+}
+
+// Build interprets a parsed BSON.jl document as an inert graph under the
+// rules in the package documentation. Errors are *modelgate.Error values
+// whose Where is "path (byte N)".
+func Build(doc *bson.Document, lim Limits) (*Graph, error) {
+	b := &builder{lim: lim.orDefault()}
+	g := &Graph{}
+	var refs *bson.Document
+	for _, e := range doc.Elements {
+		if e.Key == "_backrefs" {
+			d, ok := e.Value.Doc()
+			if !ok || !d.IsArray {
+				return nil, errAt(modelgate.EINVALID, "_backrefs", e.Value.Offset, "bad-backrefs", "_backrefs is a %v, not an array", e.Value.Kind)
+			}
+			refs = d
+			continue
+		}
+		g.Top = append(g.Top, Entry{Key: e.Key})
+	}
+	if refs != nil {
+		g.Backrefs = make([]Value, len(refs.Elements))
+		for i, e := range refs.Elements {
+			b.stack = append(b.stack, task{v: e.Value, path: "_backrefs/" + strconv.Itoa(i+1), slot: &g.Backrefs[i], owner: i + 1})
+		}
+	}
+	i := 0
+	for _, e := range doc.Elements {
+		if e.Key != "_backrefs" {
+			b.stack = append(b.stack, task{v: e.Value, path: escape(e.Key), slot: &g.Top[i].Value})
+			i++
+		}
+	}
+	if err := b.run(); err != nil {
+		return nil, err
+	}
+	if err := b.link(g); err != nil {
+		return nil, err
+	}
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	g.Nodes = b.nodes
+	return g, nil
+}
+
+// run builds nodes until no task is left. It never recurses.
+func (b *builder) run() error {
+	for len(b.stack) > 0 {
+		t := b.stack[len(b.stack)-1]
+		b.stack = b.stack[:len(b.stack)-1]
+		b.nodes++
+		if b.nodes > b.lim.MaxNodes {
+			return errAt(modelgate.ELIMIT, t.path, t.v.Offset, "too-many-nodes", "more than %d nodes", b.lim.MaxNodes)
+		}
+		v, err := b.node(t)
+		if err != nil {
+			return err
+		}
+		*t.slot = v
+	}
+	return nil
+}
+
+// push queues the children of a BSON array as elements of out.
+func (b *builder) push(d *bson.Document, path string, out []Value, owner int) {
+	for i := len(d.Elements) - 1; i >= 0; i-- {
+		b.stack = append(b.stack, task{v: d.Elements[i].Value, path: path + "/" + strconv.Itoa(i), slot: &out[i], owner: owner})
+	}
+}
+
+// node builds the node for one BSON value and queues its children.
+func (b *builder) node(t task) (Value, error) {
+	n := Node{Path: t.path, Raw: t.v}
+	v := t.v
+	switch v.Kind {
+	case bson.KindNull:
+		return &Nothing{n}, nil
+	case bson.KindBool:
+		x, _ := v.Boolean()
+		return &Bool{n, x}, nil
+	case bson.KindInt32, bson.KindInt64:
+		x, _ := v.Int()
+		return &Int{n, x, v.Kind == bson.KindInt32}, nil
+	case bson.KindDouble:
+		x, _ := v.Float64()
+		return &Float{n, x}, nil
+	case bson.KindString:
+		x, _ := v.Str()
+		return &String{n, x}, nil
+	case bson.KindBinary:
+		x, _ := v.Bytes()
+		return &Bytes{n, x}, nil
+	case bson.KindArray:
+		d, _ := v.Doc()
+		vec := &Vector{Node: n, Elems: make([]Value, len(d.Elements))}
+		b.push(d, t.path, vec.Elems, t.owner)
+		return vec, nil
+	}
+	d, _ := v.Doc()
+	tagv, tagged := d.Lookup("tag")
+	if !tagged {
+		return b.dict(n, d, t.owner), nil
+	}
+	tag, ok := tagv.Str()
+	if _, known := tagFields[tag]; !ok || !known {
+		return nil, errAt(modelgate.EUNSUPPORTED, t.path, v.Offset, "unknown-tag", "document tag %s is not one BSON.jl writes", describeTag(tagv))
+	}
+	if err := checkFields(d, tag, t.path); err != nil {
+		return nil, err
+	}
+	return b.tagged(n, d, tag, t.owner)
+}
+
+// dict builds an untagged document (Dict{Symbol,Any}).
+func (b *builder) dict(n Node, d *bson.Document, owner int) *Dict {
+	x := &Dict{Node: n, Keys: d.Keys(), Values: make([]Value, len(d.Elements))}
+	for i := len(d.Elements) - 1; i >= 0; i-- {
+		b.stack = append(b.stack, task{v: d.Elements[i].Value, path: n.Path + "/" + escape(d.Elements[i].Key), slot: &x.Values[i], owner: owner})
+	}
+	return x
+}
+
+// checkFields checks that a tagged document has exactly its tag's keys.
+func checkFields(d *bson.Document, tag, path string) error {
+	want := tagFields[tag]
+	ok := d.Len() == len(want)+1
+	for _, k := range want {
+		if _, has := d.Lookup(k); !has {
+			ok = false
+		}
+	}
+	if !ok {
+		return errAt(modelgate.EINVALID, path, d.Offset, "tag-fields", "%q document has keys %v, want tag and %v", tag, d.Keys(), want)
+	}
+	return nil
+}
+
+// field returns a field of a tagged document (present: checkFields ran).
+func field(d *bson.Document, key string) bson.Value {
+	v, _ := d.Lookup(key)
+	return v
+}
+
+// arrayField returns a field that must be a BSON array.
+func arrayField(d *bson.Document, key, path string) (*bson.Document, error) {
+	v := field(d, key)
+	if sub, ok := v.Doc(); ok && sub.IsArray {
+		return sub, nil
+	}
+	return nil, errAt(modelgate.EINVALID, path+"/"+key, v.Offset, "field-kind", "%s is a %v, want an array", key, v.Kind)
+}
+
+// tagged builds the node of a tagged document.
+func (b *builder) tagged(n Node, d *bson.Document, tag string, owner int) (Value, error) {
+	p := n.Path
+	switch tag {
+	case "symbol":
+		name, ok := field(d, "name").Str()
+		if !ok {
+			return nil, errAt(modelgate.EINVALID, p+"/name", field(d, "name").Offset, "field-kind", "symbol name is not a string")
+		}
+		return &Symbol{n, name}, nil
+	case "tuple", "svec":
+		data, err := arrayField(d, "data", p)
+		if err != nil {
+			return nil, err
+		}
+		elems := make([]Value, len(data.Elements))
+		b.push(data, p, elems, owner)
+		if tag == "svec" {
+			return &SVec{n, elems}, nil
+		}
+		return &Tuple{n, elems}, nil
+	case "ref":
+		raw, err := stringsField(d, "path", p)
+		if err != nil {
+			return nil, err
+		}
+		return &Ref{Node: n, Names: normalize(raw), RawNames: raw}, nil
+	case "datatype":
+		return b.datatype(n, d, owner)
+	case "unionall":
+		u := &UnionAll{Node: n}
+		b.stack = append(b.stack, task{v: field(d, "body"), path: p + "/body", slot: &u.Body, owner: owner},
+			task{v: field(d, "var"), path: p + "/var", slot: &u.Var, owner: owner})
+		return u, nil
+	case "jl_bottom_type":
+		return &Bottom{n}, nil
+	case "array":
+		return b.array(n, d, owner)
+	case "struct":
+		return b.structNode(n, d, owner)
+	case "backref":
+		r, ok := field(d, "ref").Int()
+		if !ok {
+			return nil, errAt(modelgate.EINVALID, p+"/ref", field(d, "ref").Offset, "field-kind", "backref number is not an integer")
+		}
+		br := &Backref{Node: n, Ref: int(max(min(r, 1<<31), -1))}
+		b.backrefs = append(b.backrefs, ownedBackref{br, owner})
+		return br, nil
+	}
+	// jl_anonymous
+	params, err := arrayField(d, "params", p)
+	if err != nil {
+		return nil, err
+	}
+	a := &Anonymous{Node: n, Params: make([]Value, len(params.Elements))}
+	b.push(params, p+"/params", a.Params, owner)
+	b.stack = append(b.stack, task{v: field(d, "typename"), path: p + "/typename", slot: &a.TypeName, owner: owner})
+	return a, nil
+}
+
+// stringsField returns a field that must be a non-empty array of
+// non-empty strings.
+func stringsField(d *bson.Document, key, path string) ([]string, error) {
+	arr, err := arrayField(d, key, path)
+	if err != nil {
+		return nil, err
+	}
+	if arr.Len() == 0 {
+		return nil, errAt(modelgate.EINVALID, path+"/"+key, arr.Offset, "empty-path", "%s is empty", key)
+	}
+	out := make([]string, arr.Len())
+	for i, e := range arr.Elements {
+		s, ok := e.Value.Str()
+		if !ok || s == "" {
+			return nil, errAt(modelgate.EINVALID, path+"/"+key+"/"+strconv.Itoa(i), e.Value.Offset, "field-kind", "path element is not a non-empty string")
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// datatype builds a datatype node.
+func (b *builder) datatype(n Node, d *bson.Document, owner int) (Value, error) {
+	raw, err := stringsField(d, "name", n.Path)
+	if err != nil {
+		return nil, err
+	}
+	t := &DataType{Node: n, Names: normalize(raw), RawNames: raw}
+	pv := field(d, "params")
+	pd, ok := pv.Doc()
+	switch {
+	case ok && pd.IsArray:
+		t.Params = make([]Value, pd.Len())
+		b.push(pd, n.Path+"/params", t.Params, owner)
+	case ok && isTag(pd, "array"):
+		b.blobs = append(b.blobs, t)
+		b.stack = append(b.stack, task{v: pv, path: n.Path + "/params", slot: &t.blob, owner: owner})
+	default:
+		return nil, errAt(modelgate.EINVALID, n.Path+"/params", pv.Offset, "field-kind", "datatype params are a %v, want an array", pv.Kind)
+	}
+	return t, nil
+}
+
+// isTag reports whether d is a document tagged tag.
+func isTag(d *bson.Document, tag string) bool {
+	v, ok := d.Lookup("tag")
+	s, _ := v.Str()
+	return ok && s == tag
+}
+
+// array builds an array node; element checks wait for link.
+func (b *builder) array(n Node, d *bson.Document, owner int) (Value, error) {
+	size, err := arrayField(d, "size", n.Path)
+	if err != nil {
+		return nil, err
+	}
+	if size.Len() > b.lim.MaxRank {
+		return nil, errAt(modelgate.ELIMIT, n.Path+"/size", size.Offset, "rank", "array has %d dimensions, the limit is %d", size.Len(), b.lim.MaxRank)
+	}
+	a := &Array{Node: n, Dims: make([]int64, size.Len())}
+	count := uint64(1)
+	for i, e := range size.Elements {
+		x, ok := e.Value.Int()
+		if !ok || x < 0 {
+			return nil, errAt(modelgate.EINVALID, n.Path+"/size/"+strconv.Itoa(i), e.Value.Offset, "array-size", "dimension %d is not a non-negative integer", i+1)
+		}
+		a.Dims[i] = x
+		hi, lo := bits.Mul64(count, uint64(x))
+		if hi != 0 || lo > 1<<62 {
+			return nil, errAt(modelgate.EINVALID, n.Path+"/size", size.Offset, "array-size", "the dimensions' product overflows")
+		}
+		count = lo
+	}
+	data := field(d, "data")
+	if raw, ok := data.Bytes(); ok {
+		a.Data = raw
+	} else if dd, ok := data.Doc(); ok && dd.IsArray {
+		if uint64(dd.Len()) != count {
+			return nil, errAt(modelgate.EINVALID, n.Path+"/data", data.Offset, "array-size", "boxed array holds %d values, its dimensions say %d", dd.Len(), count)
+		}
+		a.Elems = make([]Value, dd.Len())
+		b.push(dd, n.Path, a.Elems, owner)
+	} else {
+		return nil, errAt(modelgate.EINVALID, n.Path+"/data", data.Offset, "field-kind", "array data is a %v, want binary or array", data.Kind)
+	}
+	b.stack = append(b.stack, task{v: field(d, "type"), path: n.Path + "/type", slot: &a.Type, owner: owner})
+	b.arrays = append(b.arrays, a)
+	return a, nil
+}
+
+// structNode builds a struct node; type checks wait for link.
+func (b *builder) structNode(n Node, d *bson.Document, owner int) (Value, error) {
+	s := &Struct{Node: n}
+	data := field(d, "data")
+	if raw, ok := data.Bytes(); ok {
+		s.Bits = raw
+	} else if dd, ok := data.Doc(); ok && dd.IsArray {
+		s.Fields = make([]Value, dd.Len())
+		b.push(dd, n.Path, s.Fields, owner)
+	} else {
+		return nil, errAt(modelgate.EINVALID, n.Path+"/data", data.Offset, "field-kind", "struct data is a %v, want array or binary", data.Kind)
+	}
+	b.stack = append(b.stack, task{v: field(d, "type"), path: n.Path + "/type", slot: &s.Type, owner: owner})
+	b.structs = append(b.structs, s)
+	return s, nil
+}
+
+// normalize drops a leading "Main" before "Base" or "Core".
+func normalize(raw []string) []string {
+	if len(raw) >= 2 && raw[0] == "Main" && (raw[1] == "Base" || raw[1] == "Core") {
+		return raw[1:]
+	}
+	return raw
+}
+
+// escape makes a key a path segment, JSON-pointer style.
+func escape(key string) string {
+	if !strings.ContainsAny(key, "~/") {
+		return key
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
+}
+
+func describeTag(v bson.Value) string {
+	if s, ok := v.Str(); ok {
+		if len(s) > 64 {
+			s = s[:64] + "..."
+		}
+		return strconv.Quote(s)
+	}
+	return "of kind " + v.Kind.String()
+}
+
+func where(path string, off int64) string {
+	return fmt.Sprintf("%s (byte %d)", path, off)
+}
+
+func errAt(code, path string, off int64, rule, format string, args ...any) *modelgate.Error {
+	return modelgate.Errorf(code, where(path, off), rule, format, args...)
+}
