@@ -1,0 +1,136 @@
+package spec
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/modelgate/modelgate"
+)
+
+func compileSchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	if err := c.AddResource("urn:modelgate:spec:v1", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("urn:modelgate:spec:v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch
+}
+
+func schemaValidate(sch *jsonschema.Schema, data []byte) error {
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	return sch.Validate(v)
+}
+
+// goOnly reads testdata/invalid/go-only.txt: the invalid examples that JSON
+// Schema cannot see, one file name per line followed by the reason.
+func goOnly(t *testing.T) map[string]bool {
+	t.Helper()
+	f, err := os.Open("testdata/invalid/go-only.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, reason, ok := strings.Cut(line, " ")
+		if !ok || strings.TrimSpace(reason) == "" {
+			t.Fatalf("go-only.txt: %q has no reason", line)
+		}
+		m[name] = true
+	}
+	return m
+}
+
+func TestSchemaValid(t *testing.T) {
+	t.Parallel()
+	sch := compileSchema(t)
+	files, _ := filepath.Glob("testdata/valid/*.json")
+	canon, _ := filepath.Glob("testdata/canonical/*.json")
+	files = append(files, canon...)
+	if len(files) == 0 {
+		t.Fatal("no examples")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schemaValidate(sch, data); err != nil {
+			t.Errorf("%s: schema: %v", f, err)
+		}
+		if _, err := ParseJSON(data, modelgate.DefaultLimits()); err != nil {
+			t.Errorf("%s: ParseJSON: %v", f, err)
+		}
+	}
+}
+
+func TestSchemaInvalid(t *testing.T) {
+	t.Parallel()
+	sch := compileSchema(t)
+	only := goOnly(t)
+	files, _ := filepath.Glob("testdata/invalid/*.json")
+	if len(files) == 0 {
+		t.Fatal("no examples")
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		name := filepath.Base(f)
+		seen[name] = true
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ParseJSON(data, modelgate.DefaultLimits())
+		if err == nil {
+			_, err = Analyze(s, modelgate.DefaultLimits())
+		}
+		if err == nil {
+			t.Errorf("%s: accepted by ParseJSON and Analyze", name)
+		}
+		serr := schemaValidate(sch, data)
+		switch {
+		case only[name] && serr == nil:
+		case only[name]:
+			t.Errorf("%s: listed as go-only but the schema refuses it: %v", name, serr)
+		case serr == nil:
+			t.Errorf("%s: accepted by the schema", name)
+		}
+	}
+	for name := range only {
+		if !seen[name] {
+			t.Errorf("go-only.txt names missing file %s", name)
+		}
+	}
+}
+
+func TestSchemaIsCopy(t *testing.T) {
+	t.Parallel()
+	a := Schema()
+	a[0] = 'x'
+	if Schema()[0] != '{' {
+		t.Error("Schema returned shared storage")
+	}
+}
