@@ -8,14 +8,19 @@
 //
 // [Open], [OpenFile] and [Inspect] read only the header and refuse the file
 // unless every rule below holds; [File.ReadFloat32] then converts tensors
-// on demand. [Write] produces canonical files that the reference
-// implementation and other readers accept.
+// on demand, and [Header.RequireFloat] lets a caller refuse up front a file
+// holding dtypes it cannot convert. [Write] produces canonical files that
+// the reference implementation and other readers accept (checked against
+// the reference serializer's own test vectors in testdata/valid, and
+// against an independent Go implementation in internal/interop).
 //
 // # Rules
 //
 // Every rule is enforced before any allocation it would otherwise require,
-// and each rejection is a *[modelgate.Error] whose Where is "byte N" or a
-// tensor name and whose Rule is the identifier in parentheses.
+// and each rejection is a *[modelgate.Error] whose Where is "byte N" (an
+// offset in the file) or a tensor name (quoted when it is not printable or
+// longer than 200 bytes) and whose Rule is the identifier in parentheses.
+// The code is EINVALID unless noted.
 //
 //   - The file is at least 8 bytes long (truncated) and at most
 //     Limits.WeightsBytes (file-too-large, ELIMIT).

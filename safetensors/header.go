@@ -364,3 +364,18 @@ func unescape(contents []byte) string {
 	}
 	return string(u)
 }
+
+// RequireFloat returns nil when every tensor has a dtype that
+// [File.ReadFloat32] supports (F32, F16, BF16, F64), and otherwise a
+// [modelgate.Problems] with one EUNSUPPORTED "dtype-unsupported" error per
+// other tensor, so that a caller can refuse such a file up front.
+func (h *Header) RequireFloat() error {
+	var p modelgate.Problems
+	for _, t := range h.Tensors {
+		if !SupportedDType(t.DType) {
+			p = append(p, unsupported(whereName(t.Name), "dtype-unsupported",
+				"dtype %s cannot be read as float32 (supported: F32, F16, BF16, F64)", t.DType))
+		}
+	}
+	return p.Err()
+}

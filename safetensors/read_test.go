@@ -211,3 +211,17 @@ func TestErrorMessages(t *testing.T) {
 		t.Errorf("long name location %q", e.Where)
 	}
 }
+
+// TestRequireFloat lists the tensors of unsupported dtypes.
+func TestRequireFloat(t *testing.T) {
+	t.Parallel()
+	f := mustOpen(t, validFiles(t)["mixed.safetensors"])
+	err := f.Header().RequireFloat()
+	var p modelgate.Problems
+	if !errors.As(err, &p) || len(p) != 1 || p[0].Where != "i64" || p[0].Rule != "dtype-unsupported" || p[0].Code != modelgate.EUNSUPPORTED {
+		t.Fatalf("RequireFloat = %v", err)
+	}
+	if err := mustOpen(t, validFiles(t)["ref_attn0.safetensors"]).Header().RequireFloat(); err != nil {
+		t.Fatalf("RequireFloat on F32 only: %v", err)
+	}
+}
