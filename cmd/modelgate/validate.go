@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/modelgate/modelgate"
+	"github.com/modelgate/modelgate/modelpkg"
+)
+
+var validateHelp = cmdHelp{
+	name: "validate",
+	args: "PKG",
+	about: `Check the package in directory PKG completely: the spec (strict parsing, every
+range, static shapes, budgets), the weights file's size and SHA-256 against the
+spec, the safetensors structure, and that every tensor binds exactly once with
+the expected dtype and shape. Every problem is printed on its own line as
+"where: what (rule)".
+
+Exit status: 0 valid, 1 invalid, 2 usage or I/O error.`,
+	example: `modelgate validate examples/mnist-mlp
+modelgate validate --format json examples/lstm`,
+}
+
+// problemJSON is one problem in --format json output.
+type problemJSON struct {
+	Where   string `json:"where"`
+	Rule    string `json:"rule"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// validateJSON is the --format json output of validate.
+type validateJSON struct {
+	Valid    bool          `json:"valid"`
+	Problems []problemJSON `json:"problems"`
+}
+
+// cmdValidate implements "modelgate validate".
+func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet(validateHelp, stderr)
+	format := formatFlag(fs)
+	lf := addLimitFlags(fs)
+	pos, code, ok := parseArgs(fs, validateHelp, args, stdout)
+	if !ok {
+		return code
+	}
+	if !wantArgs(fs, pos, 1, stderr) || !checkFormat(fs, *format, stderr) {
+		return exitUsage
+	}
+	rep, err := modelpkg.Validate(ctx, pos[0], modelpkg.Options{Limits: lf.limits()})
+	if err != nil {
+		return fail(stderr, "validate", err)
+	}
+	if *format == "json" {
+		writeJSON(stdout, validateJSON{Valid: rep.Valid(), Problems: problemsJSON(rep.Problems)})
+	} else if rep.Valid() {
+		a := rep.Analysis
+		fmt.Fprintf(stdout, "%s: valid: %s, input %v, output %v, %d parameters, %d FLOPs per sample\n",
+			pos[0], rep.Spec.Name, a.Input, a.Output, a.TotalParams, a.TotalFLOPs)
+	} else {
+		writeProblems(stdout, rep.Problems)
+	}
+	if !rep.Valid() {
+		return exitInvalid
+	}
+	return exitOK
+}
+
+// problemLine formats a problem as "where: what (rule)".
+func problemLine(e *modelgate.Error) string {
+	msg := e.Message
+	if e.Err != nil {
+		if msg != "" {
+			msg += ": "
+		}
+		msg += e.Err.Error()
+	}
+	s := msg
+	if e.Where != "" {
+		s = e.Where + ": " + s
+	}
+	if e.Rule != "" {
+		s += " (" + e.Rule + ")"
+	}
+	return s
+}
+
+// writeProblems prints one problem per line.
+func writeProblems(w io.Writer, p modelgate.Problems) {
+	for _, e := range p {
+		fmt.Fprintln(w, problemLine(e))
+	}
+}
+
+func problemsJSON(p modelgate.Problems) []problemJSON {
+	out := make([]problemJSON, 0, len(p))
+	for _, e := range p {
+		msg := e.Message
+		if e.Err != nil {
+			msg = problemLine(&modelgate.Error{Message: e.Message, Err: e.Err})
+		}
+		out = append(out, problemJSON{Where: e.Where, Rule: e.Rule, Code: e.Code, Message: msg})
+	}
+	return out
+}
+
+// writeJSON writes v as indented JSON and a newline.
+func writeJSON(w io.Writer, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		fmt.Fprintf(w, "{\"error\": %q}\n", err.Error())
+		return
+	}
+	fmt.Fprintf(w, "%s\n", b)
+}
