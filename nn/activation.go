@@ -14,11 +14,10 @@ import (
 const ewChunk = 1 << 16
 
 // compileAct returns a function applying the activation a in place, or nil
-// for the identity. Alpha is used as given by leakyrelu (>= 0; spec.Parse
-// fills the default 0.01, so 0 here really means slope 0), by elu and celu
-// (> 0; zero, which no parsed spec holds, is read as the default 1) and must
-// be zero for every other activation. An unknown activation is an
-// EUNSUPPORTED error.
+// for the identity. Alpha is used by leakyrelu (>= 0) and by elu and celu
+// (> 0); as in spec.Resolve, a zero alpha means the default (0.01 for
+// leakyrelu, 1 for elu and celu). Alpha must be zero for every other
+// activation. An unknown activation is an EUNSUPPORTED error.
 func compileAct(a spec.Act) (func(x []float32), error) {
 	alpha := a.Alpha
 	if math.IsNaN(alpha) || math.IsInf(alpha, 0) {
@@ -33,6 +32,9 @@ func compileAct(a spec.Act) (func(x []float32), error) {
 	case spec.ActLeakyReLU:
 		if alpha < 0 {
 			return nil, actErr("activation-alpha", "leakyrelu alpha %v is negative", alpha)
+		}
+		if alpha == 0 {
+			alpha = 0.01 // the leakyrelu default
 		}
 		return actLeaky(alpha), nil
 	case spec.ActELU, spec.ActCELU:

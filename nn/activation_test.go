@@ -309,9 +309,12 @@ func TestCompileActErrors(t *testing.T) {
 			t.Errorf("compileAct(%+v): code %q, want %q (%v)", c.act, got, c.code, err)
 		}
 	}
-	// A zero alpha for elu/celu (never produced by the parser) is the default 1.
+	// A zero alpha (never left by spec.Resolve) is the default.
 	if got := nn2Apply(t, spec.Act{Activation: spec.ActCELU}, -1); !nn2Close(got, math.Expm1(-1), 1e-7, 0) {
 		t.Errorf("celu with alpha 0: %v", got)
+	}
+	if got := nn2Apply(t, spec.Act{Activation: spec.ActLeakyReLU}, -100); !nn2Close(got, -1, 1e-7, 0) {
+		t.Errorf("leakyrelu with alpha 0: %v", got)
 	}
 }
 
