@@ -32,9 +32,9 @@ type recurrentOp struct {
 	hgates int  // rows of weight_hh in units of h: gates, or 2 for GRU v3
 	retSeq bool // output [T, H] rather than [H]
 
-	wih  []float32       // [gates*h, f]
-	whh  []float32       // [hgates*h, h]
-	whn  []float32       // [h, h], GRU v3 only
+	wih  []float32       // weight_ih transposed: [f, gates*h]
+	whh  []float32       // weight_hh transposed: [h, hgates*h]
+	whn  []float32       // weight_hn transposed: [h, h], GRU v3 only
 	bias []float32       // [gates*h]
 	h0   []float32       // [h] or nil (zeros)
 	c0   []float32       // [h] or nil (zeros), LSTM only
@@ -125,7 +125,27 @@ func newRecurrent(kind recKind, hidden int, retSeq, initState bool, li spec.Laye
 		}
 		*w.dst = d
 	}
+	// Products run on transposed copies: gemm packs a row-major [k, n]
+	// right-hand side much faster than a transposed one, which matters for
+	// the small-m product of every time step.
+	o.wih = recTranspose(o.wih, gh, o.f)
+	o.whh = recTranspose(o.whh, o.hgates*o.h, o.h)
+	if o.whn != nil {
+		o.whn = recTranspose(o.whn, o.h, o.h)
+	}
 	return o, nil
+}
+
+// recTranspose returns a new [cols, rows] copy of the row-major [rows, cols]
+// matrix m.
+func recTranspose(m []float32, rows, cols int) []float32 {
+	t := make([]float32, len(m))
+	for i := range rows {
+		for j, v := range m[i*cols : (i+1)*cols] {
+			t[j*rows+i] = v
+		}
+	}
+	return t
 }
 
 // recParam is one parameter tensor a recurrent layer binds.

@@ -88,17 +88,17 @@ func (o *recurrentOp) checkEvery(n int) int {
 	return int(max(1, min(64, (1<<20)/work)))
 }
 
-// project computes xw = in·Wiᵀ + b for time steps t0..t0+steps of every
+// project computes xw = in·W_ihᵀ + b for time steps t0..t0+steps of every
 // sample: one product over the whole batch when the chunk covers the
 // sequence, else one per sample.
 func (o *recurrentOp) project(n int, in []float32, t0, steps int, st *recState) {
 	gh := o.gates * o.h
 	if steps == o.t {
-		gemm.Sgemm(false, true, n*o.t, gh, o.f, 1, in, o.f, o.wih, o.f, 0, st.xw, gh)
+		gemm.Sgemm(false, false, n*o.t, gh, o.f, 1, in, o.f, o.wih, gh, 0, st.xw, gh)
 	} else {
 		for s := range n {
 			a := in[(s*o.t+t0)*o.f : (s*o.t+t0+steps)*o.f]
-			gemm.Sgemm(false, true, steps, gh, o.f, 1, a, o.f, o.wih, o.f, 0, st.xw[s*st.tc*gh:], gh)
+			gemm.Sgemm(false, false, steps, gh, o.f, 1, a, o.f, o.wih, gh, 0, st.xw[s*st.tc*gh:], gh)
 		}
 	}
 	for s := range n {
@@ -114,7 +114,7 @@ func (o *recurrentOp) project(n int, in []float32, t0, steps int, st *recState) 
 // step advances every sample's state by time step k of the current chunk.
 func (o *recurrentOp) step(n, k int, st *recState) {
 	hg := o.hgates * o.h
-	gemm.Sgemm(false, true, n, hg, o.h, 1, st.h, o.h, o.whh, o.h, 0, st.hw, hg)
+	gemm.Sgemm(false, false, n, hg, o.h, 1, st.h, o.h, o.whh, hg, 0, st.hw, hg)
 	gh := o.gates * o.h
 	for s := range n {
 		g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
@@ -135,7 +135,7 @@ func (o *recurrentOp) step(n, k int, st *recState) {
 		return
 	}
 	// n-gate of GRU v3: weight_hn·(r ⊙ h) for the whole batch, into hw.
-	gemm.Sgemm(false, true, n, o.h, o.h, 1, st.rh, o.h, o.whn, o.h, 0, st.hw, o.h)
+	gemm.Sgemm(false, false, n, o.h, o.h, 1, st.rh, o.h, o.whn, o.h, 0, st.hw, o.h)
 	for s := range n {
 		g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
 		o.gru3Cell(g, st.hw[s*o.h:(s+1)*o.h], st.h[s*o.h:(s+1)*o.h])
