@@ -5,8 +5,8 @@
 //	go run asm_gen.go
 //
 // It emits kernels_amd64.s: the AVX-512 and AVX2 micro-kernels (see
-// microFunc for their contract) and the dot/axpy helpers of the m == 1
-// path.
+// microFunc for their contract) and the dot, gemvN and axpy kernels of the
+// single-row path.
 package main
 
 import (
@@ -18,18 +18,19 @@ import (
 
 // isa describes one vector instruction set.
 type isa struct {
-	name   string // function suffix
-	reg    string // "Z" or "Y"
-	bytes  int    // vector width in bytes
-	nregs  int    // vector registers available
-	mr, nv int    // micro-tile rows and vectors per row
-	zero   string // instruction zeroing a register
-	bcst   bool   // broadcast A from memory inside each FMA (EVEX)
+	name    string // function suffix
+	reg     string // "Z" or "Y"
+	bytes   int    // vector width in bytes
+	nregs   int    // vector registers available
+	mr, nv  int    // micro-tile rows and vectors per row
+	zero    string // instruction zeroing a register
+	bcst    bool   // broadcast A from memory inside each FMA (EVEX)
+	gemvAcc int    // accumulators of the m == 1 kernel
 }
 
 var (
-	avx512 = isa{name: "AVX512", reg: "Z", bytes: 64, nregs: 32, mr: 12, nv: 2, zero: "VPXORD"}
-	avx2   = isa{name: "AVX2", reg: "Y", bytes: 32, nregs: 16, mr: 6, nv: 2, zero: "VXORPS"}
+	avx512 = isa{name: "AVX512", reg: "Z", bytes: 64, nregs: 32, mr: 12, nv: 2, zero: "VPXORD", gemvAcc: 16}
+	avx2   = isa{name: "AVX2", reg: "Y", bytes: 32, nregs: 16, mr: 6, nv: 2, zero: "VXORPS", gemvAcc: 12}
 )
 
 type gen struct{ bytes.Buffer }
@@ -138,64 +139,108 @@ func (g *gen) micro(s isa) {
 	g.p("")
 }
 
-// reduce emits the horizontal sum of vector register 0 into X0.
-func (g *gen) reduce(s isa) {
+// reduceTo emits the horizontal sum of vector register r into the low
+// lane of X(r), using register t as scratch.
+func (g *gen) reduceTo(s isa, r, t int) {
+	x := func(i int) string { return fmt.Sprintf("X%d", i) }
+	y := func(i int) string { return fmt.Sprintf("Y%d", i) }
 	if s.reg == "Z" {
-		g.p("\tVEXTRACTF64X4 $1, Z0, Y1")
-		g.p("\tVADDPS Y1, Y0, Y0")
+		g.p("\tVEXTRACTF64X4 $1, Z%d, %s", r, y(t))
+		g.p("\tVADDPS %s, %s, %s", y(t), y(r), y(r))
 	}
-	g.p("\tVEXTRACTF128 $1, Y0, X1")
-	g.p("\tVADDPS X1, X0, X0")
-	g.p("\tVMOVHLPS X0, X0, X1")
-	g.p("\tVADDPS X1, X0, X0")
-	g.p("\tVMOVSHDUP X0, X1")
-	g.p("\tVADDSS X1, X0, X0")
+	g.p("\tVEXTRACTF128 $1, %s, %s", y(r), x(t))
+	g.p("\tVADDPS %s, %s, %s", x(t), x(r), x(r))
+	g.p("\tVMOVHLPS %s, %s, %s", x(r), x(r), x(t))
+	g.p("\tVADDPS %s, %s, %s", x(t), x(r), x(r))
+	g.p("\tVMOVSHDUP %s, %s", x(r), x(t))
+	g.p("\tVADDSS %s, %s, %s", x(t), x(r), x(r))
 }
 
-// dot emits Σ x[i]·y[i] over the first n&^(width-1) elements: four
-// accumulators over blocks of 4 vectors, one more vector at a time, then
-// a fixed reduction.
-func (g *gen) dot(s isa) {
+// dotRows emits out[r] = Σ_i x[i]·b[r*ldb+i] over i < n&^(width-1) for
+// rows r < rows. Each row uses two accumulators over pairs of vectors, one
+// more vector into the first, then a fixed reduction, so a row's result does
+// not depend on how many rows are processed together.
+func (g *gen) dotRows(s isa, rows int) {
 	w := s.bytes / 4
-	g.p("// func dot%s(n int, x, y *float32) float32", s.name)
-	g.p("// sums x[i]*y[i] for i < n&^%d.", w-1)
-	g.p("TEXT ·dot%s(SB), NOSPLIT, $0-28", s.name)
+	name := fmt.Sprintf("dot%d%s", rows, s.name)
+	rowReg := []string{"R10", "R11", "R12", "R13"}
+	g.p("// func %s(n int, x, b *float32, ldb int, out *float32)", name)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-40", name)
 	g.p("\tMOVQ n+0(FP), CX")
 	g.p("\tMOVQ x+8(FP), SI")
-	g.p("\tMOVQ y+16(FP), DI")
-	for i := 0; i < 4; i++ {
+	g.p("\tMOVQ b+16(FP), R10")
+	g.p("\tMOVQ ldb+24(FP), DX")
+	g.p("\tSHLQ $2, DX")
+	for r := 1; r < rows; r++ {
+		g.p("\tLEAQ (%s)(DX*1), %s", rowReg[r-1], rowReg[r])
+	}
+	for i := 0; i < 2*rows; i++ {
 		g.p("\t%s %s, %s, %s", s.zero, s.r(i), s.r(i), s.r(i))
 	}
+	x0, x1 := s.r(2*rows), s.r(2*rows+1)
 	g.p("\tMOVQ CX, BX")
-	g.p("\tSHRQ $%d, BX", log2(4*w))
-	g.p("\tJZ dtail%s", s.name)
-	g.p("dloop4%s:", s.name)
-	for i := 0; i < 4; i++ {
-		g.p("\tVMOVUPS %d(SI), %s", i*s.bytes, s.r(4+i))
-		g.p("\tVFMADD231PS %d(DI), %s, %s", i*s.bytes, s.r(4+i), s.r(i))
+	g.p("\tSHRQ $%d, BX", log2(2*w))
+	g.p("\tJZ %stail", name)
+	g.p("%sloop:", name)
+	g.p("\tVMOVUPS (SI), %s", x0)
+	g.p("\tVMOVUPS %d(SI), %s", s.bytes, x1)
+	for r := 0; r < rows; r++ {
+		g.p("\tVFMADD231PS (%s), %s, %s", rowReg[r], x0, s.r(2*r))
+		g.p("\tVFMADD231PS %d(%s), %s, %s", s.bytes, rowReg[r], x1, s.r(2*r+1))
+		g.p("\tADDQ $%d, %s", 2*s.bytes, rowReg[r])
 	}
-	g.p("\tADDQ $%d, SI", 4*s.bytes)
-	g.p("\tADDQ $%d, DI", 4*s.bytes)
+	g.p("\tADDQ $%d, SI", 2*s.bytes)
 	g.p("\tDECQ BX")
-	g.p("\tJNZ dloop4%s", s.name)
-	g.p("dtail%s:", s.name)
-	g.p("\tANDQ $%d, CX", 4*w-1)
-	g.p("\tSHRQ $%d, CX", log2(w))
-	g.p("\tJZ ddone%s", s.name)
-	g.p("dloop1%s:", s.name)
-	g.p("\tVMOVUPS (SI), %s", s.r(4))
-	g.p("\tVFMADD231PS (DI), %s, %s", s.r(4), s.r(0))
-	g.p("\tADDQ $%d, SI", s.bytes)
-	g.p("\tADDQ $%d, DI", s.bytes)
-	g.p("\tDECQ CX")
-	g.p("\tJNZ dloop1%s", s.name)
-	g.p("ddone%s:", s.name)
-	g.p("\tVADDPS %s, %s, %s", s.r(1), s.r(0), s.r(0))
-	g.p("\tVADDPS %s, %s, %s", s.r(3), s.r(2), s.r(2))
-	g.p("\tVADDPS %s, %s, %s", s.r(2), s.r(0), s.r(0))
-	g.reduce(s)
+	g.p("\tJNZ %sloop", name)
+	g.p("%stail:", name)
+	g.p("\tTESTQ $%d, CX", w)
+	g.p("\tJZ %sdone", name)
+	g.p("\tVMOVUPS (SI), %s", x0)
+	for r := 0; r < rows; r++ {
+		g.p("\tVFMADD231PS (%s), %s, %s", rowReg[r], x0, s.r(2*r))
+	}
+	g.p("%sdone:", name)
+	g.p("\tMOVQ out+32(FP), DI")
+	for r := 0; r < rows; r++ {
+		g.p("\tVADDPS %s, %s, %s", s.r(2*r+1), s.r(2*r), s.r(2*r))
+		g.reduceTo(s, 2*r, 2*r+1)
+		g.p("\tMOVSS X%d, %d(DI)", 2*r, 4*r)
+	}
 	g.p("\tVZEROUPPER")
-	g.p("\tMOVSS X0, ret+24(FP)")
+	g.p("\tRET")
+	g.p("")
+}
+
+// gemvN emits y[j] = Σ_p x[p]·b[p*ldb+j] for j < nacc·width, holding the
+// whole output block in nacc accumulators.
+func (g *gen) gemvN(s isa, nacc int) {
+	name := "gemvN" + s.name
+	bc := s.r(nacc)
+	g.p("// func %s(k int, x, b *float32, ldb int, y *float32)", name)
+	g.p("// computes %d outputs.", nacc*s.bytes/4)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-40", name)
+	g.p("\tMOVQ k+0(FP), CX")
+	g.p("\tMOVQ x+8(FP), SI")
+	g.p("\tMOVQ b+16(FP), DI")
+	g.p("\tMOVQ ldb+24(FP), DX")
+	g.p("\tSHLQ $2, DX")
+	for i := 0; i < nacc; i++ {
+		g.p("\t%s %s, %s, %s", s.zero, s.r(i), s.r(i), s.r(i))
+	}
+	g.p("%sloop:", name)
+	g.p("\tVBROADCASTSS (SI), %s", bc)
+	for i := 0; i < nacc; i++ {
+		g.p("\tVFMADD231PS %d(DI), %s, %s", i*s.bytes, bc, s.r(i))
+	}
+	g.p("\tADDQ $4, SI")
+	g.p("\tADDQ DX, DI")
+	g.p("\tDECQ CX")
+	g.p("\tJNZ %sloop", name)
+	g.p("\tMOVQ y+32(FP), DI")
+	for i := 0; i < nacc; i++ {
+		g.p("\tVMOVUPS %s, %d(DI)", s.r(i), i*s.bytes)
+	}
+	g.p("\tVZEROUPPER")
 	g.p("\tRET")
 	g.p("")
 }
@@ -260,7 +305,9 @@ func main() {
 	g.p("")
 	for _, s := range []isa{avx512, avx2} {
 		g.micro(s)
-		g.dot(s)
+		g.dotRows(s, 4)
+		g.dotRows(s, 1)
+		g.gemvN(s, s.gemvAcc)
 		g.axpy(s)
 	}
 

@@ -21,8 +21,14 @@ type kernel struct {
 	mc     int // m block (multiple of mr): A block mc×kc + B panel kc×nr fit L2
 	nc     int // n block (multiple of nr): packed B block kc×nc stays in L3
 	micro  microFunc
-	// dot computes Σ x[p]·y[p] for len(x) == len(y) in a fixed order.
-	dot func(x, y []float32) float32
+	// nw is the column block of the single-row path (≤ maxGemvBlock, a
+	// multiple of 4).
+	nw int
+	// dots sets out[r] = Σ_p x[p]·b[r*ldb+p], p < len(x), each row in an
+	// order independent of r and len(out).
+	dots func(x, b []float32, ldb int, out []float32)
+	// gemvN, if not nil, sets y[j] = Σ_p x[p]·b[p*ldb+j] for j < nw.
+	gemvN func(x, b []float32, ldb int, y []float32)
 	// axpy computes y[j] += alpha·x[j] for len(y) ≤ len(x).
 	axpy func(alpha float32, x, y []float32)
 }
@@ -41,7 +47,12 @@ func run(kern *kernel, threads int, p *problem) {
 		return
 	}
 	if p.m == 1 {
-		runGemv(kern, threads, p)
+		runGemv(kern, threads, p, 1)
+		return
+	}
+	if p.n == 1 {
+		t := transposeN(p)
+		runGemv(kern, threads, &t, p.ldc)
 		return
 	}
 	mt := (p.m + kern.mr - 1) / kern.mr

@@ -8,8 +8,10 @@
 // to a register-blocked micro-kernel. The micro-kernel is chosen once at
 // start-up from the CPU features: Go assembly for AVX-512 (12×32 tile) or
 // AVX2+FMA (6×16 tile) on amd64, portable Go elsewhere; [Kernel] names it.
-// Shapes with a single output row (batch-1 inference) take a dedicated
-// matrix-vector path that does not pack.
+// Shapes with a single output row or column (batch-1 inference) take a
+// dedicated matrix-vector path that does not pack: dot products of four
+// rows at a time when op(B) = Bᵀ, a register-resident block of outputs
+// otherwise.
 //
 // # Determinism
 //

@@ -2,14 +2,16 @@ package gemm
 
 import "sync"
 
-// gemvBlock is the column block of the m == 1, op(B) = B path: threads own
-// whole blocks, so a column's arithmetic never depends on the split.
-const gemvBlock = 256
+// maxGemvBlock bounds kernel.nw, the column block of the single-row path.
+const maxGemvBlock = 256
 
 // runGemv computes a single output row (m == 1) without packing: with
 // op(B) = Bᵀ each output is a dot product of contiguous rows, otherwise the
-// output accumulates scaled rows of B.
-func runGemv(kern *kernel, threads int, p *problem) {
+// output block accumulates scaled rows of B. Outputs are stored every cinc
+// elements of C (the n == 1 case arrives here transposed). Threads own
+// whole blocks of kern.nw columns, so no column's arithmetic depends on the
+// thread count.
+func runGemv(kern *kernel, threads int, p *problem, cinc int) {
 	bufs := bufPool.Get().(*buffers)
 	defer bufPool.Put(bufs)
 	x := p.a[:p.k]
@@ -20,41 +22,41 @@ func runGemv(kern *kernel, threads int, p *problem) {
 		}
 		x = bufs.a
 	}
-	units := (p.n + gemvBlock - 1) / gemvBlock
+	units := (p.n + kern.nw - 1) / kern.nw
 	w := workers(threads, units, p.n*p.k)
 	if w <= 1 {
-		gemvCols(kern, p, x, 0, p.n)
+		gemvCols(kern, p, x, 0, p.n, cinc)
 		return
 	}
 	var wg sync.WaitGroup
 	for t := range w {
-		j0 := units * t / w * gemvBlock
-		j1 := min(units*(t+1)/w*gemvBlock, p.n)
-		wg.Go(func() { gemvCols(kern, p, x, j0, j1) })
+		j0 := units * t / w * kern.nw
+		j1 := min(units*(t+1)/w*kern.nw, p.n)
+		wg.Go(func() { gemvCols(kern, p, x, j0, j1, cinc) })
 	}
 	wg.Wait()
 }
 
-// gemvCols computes output columns j0..j1-1 of the m == 1 product.
-func gemvCols(kern *kernel, p *problem, x []float32, j0, j1 int) {
-	c := p.c[j0:j1]
-	if p.transB {
-		for j := range c {
-			row := p.b[(j0+j)*p.ldb:]
-			finish(&c[j], p, kern.dot(x, row[:p.k]))
-		}
-		return
-	}
-	var acc [gemvBlock]float32
-	for jb := j0; jb < j1; jb += gemvBlock {
-		w := min(gemvBlock, j1-jb)
+// gemvCols computes output columns j0..j1-1 (j0 a multiple of kern.nw) of
+// the single-row product.
+func gemvCols(kern *kernel, p *problem, x []float32, j0, j1, cinc int) {
+	var acc [maxGemvBlock]float32
+	for jb := j0; jb < j1; jb += kern.nw {
+		w := min(kern.nw, j1-jb)
 		y := acc[:w]
-		clear(y)
-		for q, xq := range x {
-			kern.axpy(xq, p.b[q*p.ldb+jb:q*p.ldb+jb+w], y)
+		switch {
+		case p.transB:
+			kern.dots(x, p.b[jb*p.ldb:], p.ldb, y)
+		case w == kern.nw && kern.gemvN != nil:
+			kern.gemvN(x, p.b[jb:], p.ldb, y)
+		default:
+			clear(y)
+			for q, xq := range x {
+				kern.axpy(xq, p.b[q*p.ldb+jb:q*p.ldb+jb+w], y)
+			}
 		}
 		for j, v := range y {
-			finish(&c[jb-j0+j], p, v)
+			finish(&p.c[(jb+j)*cinc], p, v)
 		}
 	}
 }
@@ -66,6 +68,26 @@ func finish(c *float32, p *problem, v float32) {
 		v += p.beta * *c
 	}
 	*c = v
+}
+
+// transposeN turns an n == 1 product into the equivalent single-row one:
+// C(m×1) = op(A)·op(B) is Cᵀ(1×m) = op(B)ᵀ·op(A)ᵀ, with C's elements ldc
+// apart.
+func transposeN(p *problem) problem {
+	return problem{
+		transA: !p.transB, transB: !p.transA,
+		m: 1, n: p.m, k: p.k,
+		alpha: p.alpha, a: p.b, lda: p.ldb,
+		b: p.a, ldb: p.lda,
+		beta: p.beta, c: p.c, ldc: 1,
+	}
+}
+
+// dotsGo is the portable dots: out[r] = x·b[r*ldb:].
+func dotsGo(x, b []float32, ldb int, out []float32) {
+	for r := range out {
+		out[r] = dotGo(x, b[r*ldb:r*ldb+len(x)])
+	}
 }
 
 // dotGo is the portable dot product: four interleaved partial sums, then

@@ -6,7 +6,8 @@ var genericKernel = kernel{
 	mr:   4, nr: 4,
 	kc: 256, mc: 128, nc: 1024,
 	micro: microGeneric,
-	dot:   dotGo,
+	nw:    256,
+	dots:  dotsGo,
 	axpy:  axpyGo,
 }
 

@@ -4,11 +4,19 @@ package gemm
 
 //go:generate go run asm_gen.go
 
+// The assembly kernels; see asm_gen.go for what each computes.
+
 //go:noescape
 func microAVX512(kc int, a, b, c *float32, ldc int, beta float32, load int)
 
 //go:noescape
-func dotAVX512(n int, x, y *float32) float32
+func dot4AVX512(n int, x, b *float32, ldb int, out *float32)
+
+//go:noescape
+func dot1AVX512(n int, x, b *float32, ldb int, out *float32)
+
+//go:noescape
+func gemvNAVX512(k int, x, b *float32, ldb int, y *float32)
 
 //go:noescape
 func axpyAVX512(n int, alpha float32, x, y *float32)
@@ -17,69 +25,90 @@ func axpyAVX512(n int, alpha float32, x, y *float32)
 func microAVX2(kc int, a, b, c *float32, ldc int, beta float32, load int)
 
 //go:noescape
-func dotAVX2(n int, x, y *float32) float32
+func dot4AVX2(n int, x, b *float32, ldb int, out *float32)
+
+//go:noescape
+func dot1AVX2(n int, x, b *float32, ldb int, out *float32)
+
+//go:noescape
+func gemvNAVX2(k int, x, b *float32, ldb int, y *float32)
 
 //go:noescape
 func axpyAVX2(n int, alpha float32, x, y *float32)
 
-// avx512Kernel is the AVX-512 path: a 12×32 tile in 24 zmm accumulators.
-var avx512Kernel = kernel{
-	name: "avx512-12x32",
-	mr:   12, nr: 32,
-	kc: 1024, mc: 72, nc: 2048,
-	micro: func(kc int, a, b, c []float32, ldc int, beta float32, load bool) {
-		checkTile(kc, 12, 32, a, b, c, ldc)
-		microAVX512(kc, &a[0], &b[0], &c[0], ldc, beta, b2i(load))
-	},
-	dot: func(x, y []float32) float32 {
-		return dotTail(x, y, 16, dotAVX512(len(x), ptr(x), ptr(y[:len(x)])))
-	},
-	axpy: func(alpha float32, x, y []float32) {
-		x = x[:len(y)]
-		axpyAVX512(len(y), alpha, ptr(x), ptr(y))
-		axpyTail(alpha, x, y, 16)
-	},
+// asmFuncs are the assembly kernels of one instruction set.
+type asmFuncs struct {
+	width int // float32 lanes per vector
+	micro func(kc int, a, b, c *float32, ldc int, beta float32, load int)
+	dot4  func(n int, x, b *float32, ldb int, out *float32)
+	dot1  func(n int, x, b *float32, ldb int, out *float32)
+	gemvN func(k int, x, b *float32, ldb int, y *float32)
+	axpy  func(n int, alpha float32, x, y *float32)
 }
+
+// avx512Kernel is the AVX-512 path: a 12×32 tile in 24 zmm accumulators.
+var avx512Kernel = asmKernel("avx512-12x32", 12, 32, 72, 256, asmFuncs{
+	width: 16, micro: microAVX512, dot4: dot4AVX512, dot1: dot1AVX512,
+	gemvN: gemvNAVX512, axpy: axpyAVX512,
+})
 
 // avx2Kernel is the AVX2+FMA path: a 6×16 tile in 12 ymm accumulators.
-var avx2Kernel = kernel{
-	name: "avx2-6x16",
-	mr:   6, nr: 16,
-	kc: 1024, mc: 36, nc: 2048,
-	micro: func(kc int, a, b, c []float32, ldc int, beta float32, load bool) {
-		checkTile(kc, 6, 16, a, b, c, ldc)
-		microAVX2(kc, &a[0], &b[0], &c[0], ldc, beta, b2i(load))
-	},
-	dot: func(x, y []float32) float32 {
-		return dotTail(x, y, 8, dotAVX2(len(x), ptr(x), ptr(y[:len(x)])))
-	},
-	axpy: func(alpha float32, x, y []float32) {
-		x = x[:len(y)]
-		axpyAVX2(len(y), alpha, ptr(x), ptr(y))
-		axpyTail(alpha, x, y, 8)
-	},
-}
+var avx2Kernel = asmKernel("avx2-6x16", 6, 16, 36, 96, asmFuncs{
+	width: 8, micro: microAVX2, dot4: dot4AVX2, dot1: dot1AVX2,
+	gemvN: gemvNAVX2, axpy: axpyAVX2,
+})
 
-// checkTile panics (a bounds check) unless the slices cover what the
-// assembly micro-kernel touches.
-func checkTile(kc, mr, nr int, a, b, c []float32, ldc int) {
-	_ = a[kc*mr-1]
-	_ = b[kc*nr-1]
-	_ = c[(mr-1)*ldc+nr-1]
-}
-
-// dotTail adds the elements the vector loop of width w left out.
-func dotTail(x, y []float32, w int, s float32) float32 {
-	for i := len(x) &^ (w - 1); i < len(x); i++ {
-		s += x[i] * y[i]
+// asmKernel wraps assembly kernels with the slice checks they rely on.
+func asmKernel(name string, mr, nr, mc, nw int, f asmFuncs) kernel {
+	w := f.width
+	return kernel{
+		name: name, mr: mr, nr: nr,
+		kc: 1024, mc: mc, nc: 2048, nw: nw,
+		micro: func(kc int, a, b, c []float32, ldc int, beta float32, load bool) {
+			_, _, _ = a[kc*mr-1], b[kc*nr-1], c[(mr-1)*ldc+nr-1]
+			f.micro(kc, &a[0], &b[0], &c[0], ldc, beta, b2i(load))
+		},
+		dots: func(x, b []float32, ldb int, out []float32) {
+			asmDots(f, x, b, ldb, out)
+		},
+		gemvN: func(x, b []float32, ldb int, y []float32) {
+			_, _ = b[(len(x)-1)*ldb+nw-1], y[nw-1]
+			f.gemvN(len(x), &x[0], &b[0], ldb, &y[0])
+		},
+		axpy: func(alpha float32, x, y []float32) {
+			x = x[:len(y)]
+			f.axpy(len(y), alpha, ptr(x), ptr(y))
+			for i := len(y) &^ (w - 1); i < len(y); i++ {
+				y[i] += alpha * x[i]
+			}
+		},
 	}
-	return s
 }
 
-// axpyTail finishes y += alpha·x past the vector loop of width w.
-func axpyTail(alpha float32, x, y []float32, w int) {
-	for i := len(y) &^ (w - 1); i < len(y); i++ {
-		y[i] += alpha * x[i]
+// asmDots computes out[r] = x·b[r*ldb:] four rows at a time; the vector
+// part of each row is computed identically by dot4 and dot1, and the
+// scalar tail past the last whole vector is added last.
+func asmDots(f asmFuncs, x, b []float32, ldb int, out []float32) {
+	n := len(x)
+	if n == 0 {
+		clear(out)
+		return
+	}
+	_ = b[(len(out)-1)*ldb+n-1]
+	r := 0
+	for ; r+4 <= len(out); r += 4 {
+		f.dot4(n, &x[0], &b[r*ldb], ldb, &out[r])
+	}
+	for ; r < len(out); r++ {
+		f.dot1(n, &x[0], &b[r*ldb], ldb, &out[r])
+	}
+	for r := range out {
+		row := b[r*ldb : r*ldb+n]
+		s := out[r]
+		for i := n &^ (f.width - 1); i < n; i++ {
+			s += x[i] * row[i]
+		}
+		out[r] = s
 	}
 }
 
