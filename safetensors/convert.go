@@ -62,17 +62,16 @@ func convertF16(dst []float32, src []byte) {
 // infinite and NaNs keep their sign and payload (shifted into the float32
 // mantissa).
 func F16ToFloat32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	man := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // infinity or NaN
-		return math.Float32frombits(sign | 0x7f800000 | man<<13)
-	case exp != 0: // normal: rebias 15 -> 127
-		return math.Float32frombits(sign | (exp+127-15)<<23 | man<<13)
+	o := uint32(h&0x7fff) << 13 // exponent and mantissa in float32 position
+	switch o & 0x0f800000 {
+	case 0x0f800000: // infinity or NaN: all-ones exponent
+		o += (255 - 31) << 23
+	case 0: // zero or subnormal: 2^-14 × (1 + m/1024) − 2^-14 = m × 2^-24, exact
+		o = math.Float32bits(math.Float32frombits(o+(127-14)<<23) - 0x1p-14)
+	default: // normal: rebias 15 -> 127
+		o += (127 - 15) << 23
 	}
-	// zero or subnormal: man × 2^-24, exact in float32
-	return math.Float32frombits(sign | math.Float32bits(float32(man)*0x1p-24))
+	return math.Float32frombits(o | uint32(h&0x8000)<<16)
 }
 
 // BF16ToFloat32 converts bfloat16 bits to float32 exactly.
