@@ -26,3 +26,8 @@ fi
 pkgs=("$@")
 [ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)
 go test -race -timeout 30m "${pkgs[@]}"
+
+# Test-only modules kept out of go.mod: the safetensors interop oracle.
+if [ $# -eq 0 ]; then
+	(cd safetensors/internal/interop && go test -race ./...)
+fi
