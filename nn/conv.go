@@ -99,6 +99,7 @@ type convOp struct {
 	act       func([]float32)
 	threads   int
 	pointwise bool // 1×1, stride 1, no padding: the image is its own column matrix
+	depthwise bool // one input channel per group: direct kernel, no GEMM
 	inLen     int
 	outLen    int
 	cols      bufPool
@@ -122,6 +123,7 @@ func newConv(l *spec.Conv, li spec.LayerInfo, p params, threads int) (op, error)
 		inLen: int(li.In.Elements()), outLen: int(li.Out.Elements())}
 	g.C /= l.Groups
 	c.g = g
+	c.depthwise = g.C == 1 && g.KH*g.KW > 1
 	c.pointwise = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PT+g.PB+g.PL+g.PR == 0
 	if c.w, err = getParam(li, p, "weight", l.Filters*g.ColRows()); err != nil {
 		return nil, err
@@ -138,6 +140,9 @@ func newConv(l *spec.Conv, li spec.LayerInfo, p params, threads int) (op, error)
 }
 
 func (c *convOp) forward(ctx context.Context, n int, in, out []float32) error {
+	if c.depthwise {
+		return c.forwardDepthwise(ctx, n, in, out)
+	}
 	var col []float32
 	if !c.pointwise {
 		buf := c.cols.get(c.g.ColLen())
@@ -163,6 +168,33 @@ func (c *convOp) forward(ctx context.Context, n int, in, out []float32) error {
 			wg := c.w[gi*c.fg*k : (gi+1)*c.fg*k]
 			yg := y[gi*c.fg*ohw : (gi+1)*c.fg*ohw]
 			gemm.SgemmThreads(c.threads, false, false, c.fg, ohw, k, 1, wg, k, b, ohw, 0, yg, ohw)
+		}
+		if c.bias != nil {
+			addChannelBias(y, ohw, c.bias)
+		}
+		if c.act != nil {
+			c.act(y)
+		}
+	}
+	return nil
+}
+
+// forwardDepthwise runs a convolution with one input channel per group with
+// the direct kernel.
+func (c *convOp) forwardDepthwise(ctx context.Context, n int, in, out []float32) error {
+	k := c.g.KH * c.g.KW
+	ohw := c.g.OH * c.g.OW
+	hw := c.g.H * c.g.W
+	for s := 0; s < n; s++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		x := in[s*c.inLen : (s+1)*c.inLen]
+		y := out[s*c.outLen : (s+1)*c.outLen]
+		clear(y)
+		for f := 0; f < c.groups*c.fg; f++ {
+			gi := f / c.fg
+			kernels.DepthwiseConv2D(c.g, x[gi*hw:(gi+1)*hw], c.w[f*k:(f+1)*k], y[f*ohw:(f+1)*ohw])
 		}
 		if c.bias != nil {
 			addChannelBias(y, ohw, c.bias)

@@ -96,10 +96,10 @@ func softmaxLine(x, y []float32, n, stride int, log bool) {
 		m = 0 // every input is -Inf: exp gives 0s, result NaN (0/0) as in NNlib
 	}
 	var s float64
-	for k := 0; k < n; k++ {
-		s += math.Exp(float64(x[k*stride]) - m)
-	}
 	if log {
+		for k := 0; k < n; k++ {
+			s += math.Exp(float64(x[k*stride]) - m)
+		}
 		ls := math.Log(s)
 		for k := 0; k < n; k++ {
 			y[k*stride] = float32(float64(x[k*stride]) - m - ls)
@@ -107,6 +107,12 @@ func softmaxLine(x, y []float32, n, stride int, log bool) {
 		return
 	}
 	for k := 0; k < n; k++ {
-		y[k*stride] = float32(math.Exp(float64(x[k*stride])-m) / s)
+		e := math.Exp(float64(x[k*stride]) - m)
+		s += e
+		y[k*stride] = float32(e)
+	}
+	inv := 1 / s
+	for k := 0; k < n; k++ {
+		y[k*stride] = float32(float64(y[k*stride]) * inv)
 	}
 }

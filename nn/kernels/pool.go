@@ -2,84 +2,98 @@ package kernels
 
 import "math"
 
+// taps returns the half-open range of kernel taps k in [0, K) for which
+// 0 <= start+k*dil < n.
+func taps(start, dil, k, n int) (lo, hi int) {
+	if start < 0 {
+		lo = (-start + dil - 1) / dil
+	}
+	last := n - 1 - start
+	if last < 0 {
+		return 0, 0
+	}
+	hi = min(k, last/dil+1)
+	return min(lo, hi), hi
+}
+
 // MaxPool2D writes, for every channel and window position of g, the maximum
 // of the image cells under the window into out (C×OH×OW). Padding cells are
 // -Inf, so they never win unless the whole window is padding. A NaN in the
 // window propagates. len(img) >= g.ImageLen(), len(out) >= C*OH*OW.
 func MaxPool2D(g Geom2D, img, out []float32) {
-	ninf := float32(math.Inf(-1))
-	for c := 0; c < g.C; c++ {
-		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
-		dst := out[c*g.OH*g.OW : (c+1)*g.OH*g.OW]
-		for oh := 0; oh < g.OH; oh++ {
-			h0 := oh*g.SH - g.PT
-			for ow := 0; ow < g.OW; ow++ {
-				w0 := ow*g.SW - g.PL
-				m := ninf
-				for kh := 0; kh < g.KH; kh++ {
-					ih := h0 + kh*g.DH
-					if ih < 0 || ih >= g.H {
-						continue
-					}
-					r := plane[ih*g.W : (ih+1)*g.W]
-					for kw := 0; kw < g.KW; kw++ {
-						iw := w0 + kw*g.DW
-						if iw < 0 || iw >= g.W {
-							continue
-						}
-						if v := r[iw]; v > m || v != v {
-							m = v
-							if v != v {
-								break
-							}
-						}
-					}
-				}
-				dst[oh*g.OW+ow] = m
-			}
-		}
-	}
+	poolRows(g, img, out, true, false)
 }
 
 // MeanPool2D writes the mean of every window into out (C×OH×OW). With
 // countPad, padding cells count as zeros and the divisor is KH*KW; without
 // it the divisor is the number of image cells under the window. Sums are
-// accumulated in float64.
+// accumulated in float32 in a fixed order (tap by tap).
 func MeanPool2D(g Geom2D, countPad bool, img, out []float32) {
+	poolRows(g, img, out, false, countPad)
+}
+
+// poolRows computes one output row at a time, tap by tap: the inner loop
+// runs over the output positions, so consecutive operations are independent.
+func poolRows(g Geom2D, img, out []float32, isMax, countPad bool) {
+	init := float32(0)
+	if isMax {
+		init = float32(math.Inf(-1))
+	}
 	for c := 0; c < g.C; c++ {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
-		dst := out[c*g.OH*g.OW : (c+1)*g.OH*g.OW]
 		for oh := 0; oh < g.OH; oh++ {
-			h0 := oh*g.SH - g.PT
-			for ow := 0; ow < g.OW; ow++ {
-				w0 := ow*g.SW - g.PL
-				var s float64
-				cells := 0
-				for kh := 0; kh < g.KH; kh++ {
-					ih := h0 + kh*g.DH
-					if ih < 0 || ih >= g.H {
-						continue
-					}
-					r := plane[ih*g.W : (ih+1)*g.W]
-					for kw := 0; kw < g.KW; kw++ {
-						iw := w0 + kw*g.DW
-						if iw < 0 || iw >= g.W {
-							continue
-						}
-						s += float64(r[iw])
-						cells++
-					}
-				}
-				div := g.KH * g.KW
-				if !countPad {
-					div = cells
-				}
-				if div == 0 {
-					dst[oh*g.OW+ow] = 0
-					continue
-				}
-				dst[oh*g.OW+ow] = float32(s / float64(div))
+			acc := out[(c*g.OH+oh)*g.OW : (c*g.OH+oh+1)*g.OW]
+			for i := range acc {
+				acc[i] = init
 			}
+			h0 := oh*g.SH - g.PT
+			khLo, khHi := taps(h0, g.DH, g.KH, g.H)
+			for kh := khLo; kh < khHi; kh++ {
+				row := plane[(h0+kh*g.DH)*g.W : (h0+kh*g.DH+1)*g.W]
+				for kw := 0; kw < g.KW; kw++ {
+					poolTap(g, acc, row, kw*g.DW-g.PL, isMax)
+				}
+			}
+			if !isMax {
+				meanDivide(g, acc, khHi-khLo, countPad)
+			}
+		}
+	}
+}
+
+// poolTap folds tap offset off of one image row into the accumulators.
+func poolTap(g Geom2D, acc, row []float32, off int, isMax bool) {
+	lo, hi := span(g.OW, g.SW, off, g.W)
+	iw := lo*g.SW + off
+	if isMax {
+		for ow := lo; ow < hi; ow++ {
+			acc[ow] = max(acc[ow], row[iw])
+			iw += g.SW
+		}
+		return
+	}
+	for ow := lo; ow < hi; ow++ {
+		acc[ow] += row[iw]
+		iw += g.SW
+	}
+}
+
+// meanDivide turns the window sums of one output row into means; rows is
+// the number of kernel rows inside the image.
+func meanDivide(g Geom2D, acc []float32, rows int, countPad bool) {
+	if countPad {
+		inv := 1 / float32(g.KH*g.KW)
+		for i := range acc {
+			acc[i] *= inv
+		}
+		return
+	}
+	for ow := range acc {
+		lo, hi := taps(ow*g.SW-g.PL, g.DW, g.KW, g.W)
+		if n := rows * (hi - lo); n > 0 {
+			acc[ow] /= float32(n)
+		} else {
+			acc[ow] = 0
 		}
 	}
 }
