@@ -66,7 +66,9 @@ func TestBindErrors(t *testing.T) {
 	}{
 		{name: "missing", edit: func(w memWeights) { delete(w, "layers.0.bias") },
 			want: []string{"missing-tensor@layers.0.bias"}},
-		{name: "extra", edit: func(w memWeights) { w["layers.99.weight"] = &memTensor{dtype: "F32", shape: []int64{1}, data: []float32{0}} },
+		{name: "extra", edit: func(w memWeights) {
+			w["layers.99.weight"] = &memTensor{dtype: "F32", shape: []int64{1}, data: []float32{0}}
+		},
 			want: []string{"unexpected-tensor@layers.99.weight"}},
 		{name: "wrong-shape", edit: func(w memWeights) { w["layers.0.weight"].shape = []int64{8, 3, 9} },
 			want: []string{"shape-mismatch@layers.0.weight"}},
