@@ -210,8 +210,9 @@ func testTokens(t *testing.T, s modelgate.Store) {
 
 // testConcurrent has many goroutines upload, re-upload and alias at once:
 // numbers stay unique and dense, duplicates collapse, no alias is lost.
-func testConcurrent(t *testing.T, s modelgate.Store) {
+func testConcurrent(t *testing.T, stores ...modelgate.Store) {
 	ctx := context.Background()
+	s := stores[0]
 	const workers, each = 8, 6
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*each*2)
@@ -219,6 +220,7 @@ func testConcurrent(t *testing.T, s modelgate.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			s := stores[w%len(stores)]
 			a := modelgate.Actor{TokenID: "tok_test", Namespace: "ns"}
 			for i := 0; i < each; i++ {
 				// Half the content is shared between workers.
@@ -268,6 +270,10 @@ func testConcurrent(t *testing.T, s modelgate.Store) {
 		t.Fatalf("aliases: %d %v", len(al), err)
 	}
 }
+
+// RunShared runs the concurrency check with workers spread over several
+// stores opened on the same database, as several serve processes are.
+func RunShared(t *testing.T, stores ...modelgate.Store) { testConcurrent(t, stores...) }
 
 // RunBlobs runs the blob store suite on an empty store.
 func RunBlobs(t *testing.T, open func(t *testing.T) modelgate.BlobStore) {
