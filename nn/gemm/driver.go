@@ -62,48 +62,43 @@ func run(kern *kernel, threads int, p *problem) {
 	if splitM {
 		tiles = mt
 	}
-	w := workers(threads, tiles, p.m*p.n*p.k)
+	w := workers(threads, tiles, macs(p))
 	if w <= 1 {
 		runBlocked(kern, p)
+		return
+	}
+	if splitM {
+		runSharedB(kern, w, p)
 		return
 	}
 	var wg sync.WaitGroup
 	for t := range w {
 		lo, hi := tiles*t/w, tiles*(t+1)/w
+		j0, j1 := lo*kern.nr, min(hi*kern.nr, p.n)
 		sub := *p
-		if splitM {
-			i0, i1 := lo*kern.mr, min(hi*kern.mr, p.m)
-			sub.m = i1 - i0
-			sub.a = offsetA(p, i0)
-			sub.c = p.c[i0*p.ldc:]
-		} else {
-			j0, j1 := lo*kern.nr, min(hi*kern.nr, p.n)
-			sub.n = j1 - j0
-			sub.b = offsetB(p, j0)
-			sub.c = p.c[j0:]
-		}
+		sub.n = j1 - j0
+		sub.b = offsetB(p, j0)
+		sub.c = p.c[j0:]
 		wg.Go(func() { runBlocked(kern, &sub) })
 	}
 	wg.Wait()
 }
 
-// workers is how many goroutines to use for units independent pieces of
-// work totalling macs multiply-adds.
-func workers(threads, units, macs int) int {
-	w := max(threads, 1)
-	w = min(w, units)
-	if byWork := macs / minWorkPerThread; byWork < w {
-		w = max(byWork, 1)
-	}
-	return w
+// macs is the number of multiply-adds of p, as a float64 so the product
+// cannot overflow.
+func macs(p *problem) float64 {
+	return float64(p.m) * float64(p.n) * float64(p.k)
 }
 
-// offsetA returns A starting at row i0 of op(A).
-func offsetA(p *problem, i0 int) []float32 {
-	if p.transA {
-		return p.a[i0:]
+// workers is how many goroutines to use for units independent pieces of
+// work totalling macs multiply-adds.
+func workers(threads, units int, macs float64) int {
+	w := max(threads, 1)
+	w = min(w, units)
+	if byWork := macs / minWorkPerThread; byWork < float64(w) {
+		w = max(int(byWork), 1)
 	}
-	return p.a[i0*p.lda:]
+	return w
 }
 
 // offsetB returns B starting at column j0 of op(B).
@@ -165,29 +160,29 @@ func runBlocked(kern *kernel, p *problem) {
 			for ic := 0; ic < p.m; ic += mc {
 				mb := min(mc, p.m-ic)
 				packA(kern.mr, bufs.a, p, ic, pc, mb, kb)
-				macroTile(kern, bufs, p, ic, jc, mb, nb, kb, beta, load)
+				macroTile(kern, bufs.a, bufs.b, bufs.tile, p, ic, jc, mb, nb, kb, beta, load)
 			}
 		}
 	}
 }
 
 // macroTile runs the micro-kernel over one packed mb×nb block of C at
-// (ic, jc); edge tiles go through a scratch tile so the arithmetic is the
+// (ic, jc); edge tiles go through the scratch tile so the arithmetic is the
 // same as for full tiles.
-func macroTile(kern *kernel, bufs *buffers, p *problem, ic, jc, mb, nb, kb int, beta float32, load bool) {
+func macroTile(kern *kernel, ap, bp, tile []float32, p *problem, ic, jc, mb, nb, kb int, beta float32, load bool) {
 	mr, nr := kern.mr, kern.nr
 	for jr := 0; jr < nb; jr += nr {
-		bp := bufs.b[jr*kb : (jr+nr)*kb]
+		bs := bp[jr*kb : (jr+nr)*kb]
 		w := min(nr, nb-jr)
 		for ir := 0; ir < mb; ir += mr {
-			ap := bufs.a[ir*kb : (ir+mr)*kb]
+			as := ap[ir*kb : (ir+mr)*kb]
 			h := min(mr, mb-ir)
 			off := (ic+ir)*p.ldc + jc + jr
 			if h == mr && w == nr {
-				kern.micro(kb, ap, bp, p.c[off:], p.ldc, beta, load)
+				kern.micro(kb, as, bs, p.c[off:], p.ldc, beta, load)
 				continue
 			}
-			edgeTile(kern, bufs.tile, kb, ap, bp, p.c[off:], p.ldc, h, w, beta, load)
+			edgeTile(kern, tile, kb, as, bs, p.c[off:], p.ldc, h, w, beta, load)
 		}
 	}
 }

@@ -23,7 +23,7 @@ func runGemv(kern *kernel, threads int, p *problem, cinc int) {
 		x = bufs.a
 	}
 	units := (p.n + kern.nw - 1) / kern.nw
-	w := workers(threads, units, p.n*p.k)
+	w := workers(threads, units, macs(p))
 	if w <= 1 {
 		gemvCols(kern, p, x, 0, p.n, cinc)
 		return
