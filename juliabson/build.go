@@ -65,7 +65,7 @@ var tagFields = map[string][]string{
 // task is a BSON value waiting to become a node stored in *slot.
 type task struct {
 	v     bson.Value
-	path  string
+	path  *Path
 	slot  *Value
 	owner int // 1-based _backrefs entry the value lies in; 0 outside _backrefs
 }
@@ -98,7 +98,7 @@ func Build(doc *bson.Document, lim Limits) (*Graph, error) {
 		if e.Key == "_backrefs" {
 			d, ok := e.Value.Doc()
 			if !ok || !d.IsArray {
-				return nil, errAt(modelgate.EINVALID, "_backrefs", e.Value.Offset, "bad-backrefs", "_backrefs is a %v, not an array", e.Value.Kind)
+				return nil, errAt(modelgate.EINVALID, Root("_backrefs"), e.Value.Offset, "bad-backrefs", "_backrefs is a %v, not an array", e.Value.Kind)
 			}
 			refs = d
 			continue
@@ -107,14 +107,15 @@ func Build(doc *bson.Document, lim Limits) (*Graph, error) {
 	}
 	if refs != nil {
 		g.Backrefs = make([]Value, len(refs.Elements))
+		root := Root("_backrefs")
 		for i, e := range refs.Elements {
-			b.stack = append(b.stack, task{v: e.Value, path: "_backrefs/" + strconv.Itoa(i+1), slot: &g.Backrefs[i], owner: i + 1})
+			b.stack = append(b.stack, task{v: e.Value, path: root.Index(i + 1), slot: &g.Backrefs[i], owner: i + 1})
 		}
 	}
 	i := 0
 	for _, e := range doc.Elements {
 		if e.Key != "_backrefs" {
-			b.stack = append(b.stack, task{v: e.Value, path: escape(e.Key), slot: &g.Top[i].Value})
+			b.stack = append(b.stack, task{v: e.Value, path: Root(escape(e.Key)), slot: &g.Top[i].Value})
 			i++
 		}
 	}
@@ -150,15 +151,15 @@ func (b *builder) run() error {
 }
 
 // push queues the children of a BSON array as elements of out.
-func (b *builder) push(d *bson.Document, path string, out []Value, owner int) {
+func (b *builder) push(d *bson.Document, path *Path, out []Value, owner int) {
 	for i := len(d.Elements) - 1; i >= 0; i-- {
-		b.stack = append(b.stack, task{v: d.Elements[i].Value, path: path + "/" + strconv.Itoa(i), slot: &out[i], owner: owner})
+		b.stack = append(b.stack, task{v: d.Elements[i].Value, path: path.Index(i), slot: &out[i], owner: owner})
 	}
 }
 
 // node builds the node for one BSON value and queues its children.
 func (b *builder) node(t task) (Value, error) {
-	n := Node{Path: t.path, Raw: t.v}
+	n := Node{Loc: t.path, Raw: t.v}
 	v := t.v
 	switch v.Kind {
 	case bson.KindNull:
@@ -203,13 +204,13 @@ func (b *builder) node(t task) (Value, error) {
 func (b *builder) dict(n Node, d *bson.Document, owner int) *Dict {
 	x := &Dict{Node: n, Keys: d.Keys(), Values: make([]Value, len(d.Elements))}
 	for i := len(d.Elements) - 1; i >= 0; i-- {
-		b.stack = append(b.stack, task{v: d.Elements[i].Value, path: n.Path + "/" + escape(d.Elements[i].Key), slot: &x.Values[i], owner: owner})
+		b.stack = append(b.stack, task{v: d.Elements[i].Value, path: n.Loc.Child(escape(d.Elements[i].Key)), slot: &x.Values[i], owner: owner})
 	}
 	return x
 }
 
 // checkFields checks that a tagged document has exactly its tag's keys.
-func checkFields(d *bson.Document, tag, path string) error {
+func checkFields(d *bson.Document, tag string, path *Path) error {
 	want := tagFields[tag]
 	ok := d.Len() == len(want)+1
 	for _, k := range want {
@@ -230,22 +231,22 @@ func field(d *bson.Document, key string) bson.Value {
 }
 
 // arrayField returns a field that must be a BSON array.
-func arrayField(d *bson.Document, key, path string) (*bson.Document, error) {
+func arrayField(d *bson.Document, key string, path *Path) (*bson.Document, error) {
 	v := field(d, key)
 	if sub, ok := v.Doc(); ok && sub.IsArray {
 		return sub, nil
 	}
-	return nil, errAt(modelgate.EINVALID, path+"/"+key, v.Offset, "field-kind", "%s is a %v, want an array", key, v.Kind)
+	return nil, errAt(modelgate.EINVALID, path.Child(key), v.Offset, "field-kind", "%s is a %v, want an array", key, v.Kind)
 }
 
 // tagged builds the node of a tagged document.
 func (b *builder) tagged(n Node, d *bson.Document, tag string, owner int) (Value, error) {
-	p := n.Path
+	p := n.Loc
 	switch tag {
 	case "symbol":
 		name, ok := field(d, "name").Str()
 		if !ok {
-			return nil, errAt(modelgate.EINVALID, p+"/name", field(d, "name").Offset, "field-kind", "symbol name is not a string")
+			return nil, errAt(modelgate.EINVALID, p.Child("name"), field(d, "name").Offset, "field-kind", "symbol name is not a string")
 		}
 		return &Symbol{n, name}, nil
 	case "tuple", "svec":
@@ -269,8 +270,8 @@ func (b *builder) tagged(n Node, d *bson.Document, tag string, owner int) (Value
 		return b.datatype(n, d, owner)
 	case "unionall":
 		u := &UnionAll{Node: n}
-		b.stack = append(b.stack, task{v: field(d, "body"), path: p + "/body", slot: &u.Body, owner: owner},
-			task{v: field(d, "var"), path: p + "/var", slot: &u.Var, owner: owner})
+		b.stack = append(b.stack, task{v: field(d, "body"), path: p.Child("body"), slot: &u.Body, owner: owner},
+			task{v: field(d, "var"), path: p.Child("var"), slot: &u.Var, owner: owner})
 		return u, nil
 	case "jl_bottom_type":
 		return &Bottom{n}, nil
@@ -281,7 +282,7 @@ func (b *builder) tagged(n Node, d *bson.Document, tag string, owner int) (Value
 	case "backref":
 		r, ok := field(d, "ref").Int()
 		if !ok {
-			return nil, errAt(modelgate.EINVALID, p+"/ref", field(d, "ref").Offset, "field-kind", "backref number is not an integer")
+			return nil, errAt(modelgate.EINVALID, p.Child("ref"), field(d, "ref").Offset, "field-kind", "backref number is not an integer")
 		}
 		br := &Backref{Node: n, Ref: int(max(min(r, 1<<31), -1))}
 		b.backrefs = append(b.backrefs, ownedBackref{br, owner})
@@ -293,26 +294,26 @@ func (b *builder) tagged(n Node, d *bson.Document, tag string, owner int) (Value
 		return nil, err
 	}
 	a := &Anonymous{Node: n, Params: make([]Value, len(params.Elements))}
-	b.push(params, p+"/params", a.Params, owner)
-	b.stack = append(b.stack, task{v: field(d, "typename"), path: p + "/typename", slot: &a.TypeName, owner: owner})
+	b.push(params, p.Child("params"), a.Params, owner)
+	b.stack = append(b.stack, task{v: field(d, "typename"), path: p.Child("typename"), slot: &a.TypeName, owner: owner})
 	return a, nil
 }
 
 // stringsField returns a field that must be a non-empty array of
 // non-empty strings.
-func stringsField(d *bson.Document, key, path string) ([]string, error) {
+func stringsField(d *bson.Document, key string, path *Path) ([]string, error) {
 	arr, err := arrayField(d, key, path)
 	if err != nil {
 		return nil, err
 	}
 	if arr.Len() == 0 {
-		return nil, errAt(modelgate.EINVALID, path+"/"+key, arr.Offset, "empty-path", "%s is empty", key)
+		return nil, errAt(modelgate.EINVALID, path.Child(key), arr.Offset, "empty-path", "%s is empty", key)
 	}
 	out := make([]string, arr.Len())
 	for i, e := range arr.Elements {
 		s, ok := e.Value.Str()
 		if !ok || s == "" {
-			return nil, errAt(modelgate.EINVALID, path+"/"+key+"/"+strconv.Itoa(i), e.Value.Offset, "field-kind", "path element is not a non-empty string")
+			return nil, errAt(modelgate.EINVALID, path.Child(key).Index(i), e.Value.Offset, "field-kind", "path element is not a non-empty string")
 		}
 		out[i] = s
 	}
@@ -321,7 +322,7 @@ func stringsField(d *bson.Document, key, path string) ([]string, error) {
 
 // datatype builds a datatype node.
 func (b *builder) datatype(n Node, d *bson.Document, owner int) (Value, error) {
-	raw, err := stringsField(d, "name", n.Path)
+	raw, err := stringsField(d, "name", n.Loc)
 	if err != nil {
 		return nil, err
 	}
@@ -331,12 +332,12 @@ func (b *builder) datatype(n Node, d *bson.Document, owner int) (Value, error) {
 	switch {
 	case ok && pd.IsArray:
 		t.Params = make([]Value, pd.Len())
-		b.push(pd, n.Path+"/params", t.Params, owner)
+		b.push(pd, n.Loc.Child("params"), t.Params, owner)
 	case ok && isTag(pd, "array"):
 		b.blobs = append(b.blobs, t)
-		b.stack = append(b.stack, task{v: pv, path: n.Path + "/params", slot: &t.blob, owner: owner})
+		b.stack = append(b.stack, task{v: pv, path: n.Loc.Child("params"), slot: &t.blob, owner: owner})
 	default:
-		return nil, errAt(modelgate.EINVALID, n.Path+"/params", pv.Offset, "field-kind", "datatype params are a %v, want an array", pv.Kind)
+		return nil, errAt(modelgate.EINVALID, n.Loc.Child("params"), pv.Offset, "field-kind", "datatype params are a %v, want an array", pv.Kind)
 	}
 	return t, nil
 }
@@ -350,24 +351,24 @@ func isTag(d *bson.Document, tag string) bool {
 
 // array builds an array node; element checks wait for link.
 func (b *builder) array(n Node, d *bson.Document, owner int) (Value, error) {
-	size, err := arrayField(d, "size", n.Path)
+	size, err := arrayField(d, "size", n.Loc)
 	if err != nil {
 		return nil, err
 	}
 	if size.Len() > b.lim.MaxRank {
-		return nil, errAt(modelgate.ELIMIT, n.Path+"/size", size.Offset, "rank", "array has %d dimensions, the limit is %d", size.Len(), b.lim.MaxRank)
+		return nil, errAt(modelgate.ELIMIT, n.Loc.Child("size"), size.Offset, "rank", "array has %d dimensions, the limit is %d", size.Len(), b.lim.MaxRank)
 	}
 	a := &Array{Node: n, Dims: make([]int64, size.Len())}
 	count := uint64(1)
 	for i, e := range size.Elements {
 		x, ok := e.Value.Int()
 		if !ok || x < 0 {
-			return nil, errAt(modelgate.EINVALID, n.Path+"/size/"+strconv.Itoa(i), e.Value.Offset, "array-size", "dimension %d is not a non-negative integer", i+1)
+			return nil, errAt(modelgate.EINVALID, n.Loc.Child("size").Index(i), e.Value.Offset, "array-size", "dimension %d is not a non-negative integer", i+1)
 		}
 		a.Dims[i] = x
 		hi, lo := bits.Mul64(count, uint64(x))
 		if hi != 0 || lo > 1<<62 {
-			return nil, errAt(modelgate.EINVALID, n.Path+"/size", size.Offset, "array-size", "the dimensions' product overflows")
+			return nil, errAt(modelgate.EINVALID, n.Loc.Child("size"), size.Offset, "array-size", "the dimensions' product overflows")
 		}
 		count = lo
 	}
@@ -376,14 +377,14 @@ func (b *builder) array(n Node, d *bson.Document, owner int) (Value, error) {
 		a.Data = raw
 	} else if dd, ok := data.Doc(); ok && dd.IsArray {
 		if uint64(dd.Len()) != count {
-			return nil, errAt(modelgate.EINVALID, n.Path+"/data", data.Offset, "array-size", "boxed array holds %d values, its dimensions say %d", dd.Len(), count)
+			return nil, errAt(modelgate.EINVALID, n.Loc.Child("data"), data.Offset, "array-size", "boxed array holds %d values, its dimensions say %d", dd.Len(), count)
 		}
 		a.Elems = make([]Value, dd.Len())
-		b.push(dd, n.Path, a.Elems, owner)
+		b.push(dd, n.Loc, a.Elems, owner)
 	} else {
-		return nil, errAt(modelgate.EINVALID, n.Path+"/data", data.Offset, "field-kind", "array data is a %v, want binary or array", data.Kind)
+		return nil, errAt(modelgate.EINVALID, n.Loc.Child("data"), data.Offset, "field-kind", "array data is a %v, want binary or array", data.Kind)
 	}
-	b.stack = append(b.stack, task{v: field(d, "type"), path: n.Path + "/type", slot: &a.Type, owner: owner})
+	b.stack = append(b.stack, task{v: field(d, "type"), path: n.Loc.Child("type"), slot: &a.Type, owner: owner})
 	b.arrays = append(b.arrays, a)
 	return a, nil
 }
@@ -396,11 +397,11 @@ func (b *builder) structNode(n Node, d *bson.Document, owner int) (Value, error)
 		s.Bits = raw
 	} else if dd, ok := data.Doc(); ok && dd.IsArray {
 		s.Fields = make([]Value, dd.Len())
-		b.push(dd, n.Path, s.Fields, owner)
+		b.push(dd, n.Loc, s.Fields, owner)
 	} else {
-		return nil, errAt(modelgate.EINVALID, n.Path+"/data", data.Offset, "field-kind", "struct data is a %v, want array or binary", data.Kind)
+		return nil, errAt(modelgate.EINVALID, n.Loc.Child("data"), data.Offset, "field-kind", "struct data is a %v, want array or binary", data.Kind)
 	}
-	b.stack = append(b.stack, task{v: field(d, "type"), path: n.Path + "/type", slot: &s.Type, owner: owner})
+	b.stack = append(b.stack, task{v: field(d, "type"), path: n.Loc.Child("type"), slot: &s.Type, owner: owner})
 	b.structs = append(b.structs, s)
 	return s, nil
 }
@@ -431,10 +432,10 @@ func describeTag(v bson.Value) string {
 	return "of kind " + v.Kind.String()
 }
 
-func where(path string, off int64) string {
+func where(path *Path, off int64) string {
 	return fmt.Sprintf("%s (byte %d)", path, off)
 }
 
-func errAt(code, path string, off int64, rule, format string, args ...any) *modelgate.Error {
+func errAt(code string, path *Path, off int64, rule, format string, args ...any) *modelgate.Error {
 	return modelgate.Errorf(code, where(path, off), rule, format, args...)
 }

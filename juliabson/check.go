@@ -3,7 +3,6 @@ package juliabson
 import (
 	"math/bits"
 	"slices"
-	"strconv"
 
 	"github.com/modelgate/modelgate"
 )
@@ -12,20 +11,20 @@ import (
 func (b *builder) link(g *Graph) error {
 	for i, v := range g.Backrefs {
 		if br, ok := v.(*Backref); ok {
-			return errAt(modelgate.EINVALID, br.Path, br.Raw.Offset, "backref-chain", "_backrefs entry %d is itself a backref", i+1)
+			return errAt(modelgate.EINVALID, br.Loc, br.Raw.Offset, "backref-chain", "_backrefs entry %d is itself a backref", i+1)
 		}
 	}
 	for _, ob := range b.backrefs {
 		br := ob.b
 		if br.Ref < 1 || br.Ref > len(g.Backrefs) {
-			return errAt(modelgate.EINVALID, br.Path, br.Raw.Offset, "backref-range", "backref %d outside _backrefs[1:%d]", br.Ref, len(g.Backrefs))
+			return errAt(modelgate.EINVALID, br.Loc, br.Raw.Offset, "backref-range", "backref %d outside _backrefs[1:%d]", br.Ref, len(g.Backrefs))
 		}
 		br.Target = g.Backrefs[br.Ref-1]
 	}
 	g.Cycles = b.cycles(len(g.Backrefs))
 	if len(g.Cycles) > 0 && b.lim.RefuseCycles {
 		br := g.Backrefs[g.Cycles[0]-1].Meta()
-		return errAt(modelgate.EUNSUPPORTED, br.Path, br.Raw.Offset, "backref-cycle", "_backrefs entry %d refers back to itself", g.Cycles[0])
+		return errAt(modelgate.EUNSUPPORTED, br.Loc, br.Raw.Offset, "backref-cycle", "_backrefs entry %d refers back to itself", g.Cycles[0])
 	}
 	return nil
 }
@@ -131,20 +130,20 @@ func checkStruct(s *Struct) error {
 		prim := primitiveOf(t, len(s.Bits))
 		switch {
 		case s.Fields != nil && prim != nil:
-			return errAt(modelgate.EINVALID, s.Path, s.Raw.Offset, "primitive-width", "%s value stored as fields, not bytes", t.Name())
+			return errAt(modelgate.EINVALID, s.Loc, s.Raw.Offset, "primitive-width", "%s value stored as fields, not bytes", t.Name())
 		case s.Fields != nil:
 		case prim == nil && t.Name() == "Base.Complex":
-			return errAt(modelgate.EINVALID, s.Path, s.Raw.Offset, "primitive-width", "%s is not a primitive type but is stored as bytes", t.Name())
+			return errAt(modelgate.EINVALID, s.Loc, s.Raw.Offset, "primitive-width", "%s is not a primitive type but is stored as bytes", t.Name())
 		case prim != nil && len(s.Bits) != prim.Width:
-			return errAt(modelgate.EINVALID, s.Path, s.Raw.Offset, "primitive-width", "%s value of %d bytes, want %d", t.Name(), len(s.Bits), prim.Width)
+			return errAt(modelgate.EINVALID, s.Loc, s.Raw.Offset, "primitive-width", "%s value of %d bytes, want %d", t.Name(), len(s.Bits), prim.Width)
 		}
 		s.Prim = prim
 	case *Anonymous:
 		if s.Fields == nil {
-			return errAt(modelgate.EINVALID, s.Path, s.Raw.Offset, "primitive-width", "function value stored as bytes")
+			return errAt(modelgate.EINVALID, s.Loc, s.Raw.Offset, "primitive-width", "function value stored as bytes")
 		}
 	default:
-		return errAt(modelgate.EINVALID, s.Path+"/type", s.Raw.Offset, "struct-type", "struct type is a %s, not a datatype", kindName(t))
+		return errAt(modelgate.EINVALID, s.Loc.Child("type"), s.Raw.Offset, "struct-type", "struct type is a %s, not a datatype", kindName(t))
 	}
 	return nil
 }
@@ -155,16 +154,16 @@ func checkArray(a *Array) error {
 	elem := arrayElemOf(a.Type)
 	if a.Elems != nil { // boxed
 		if elem != nil {
-			return errAt(modelgate.EINVALID, a.Path, a.Raw.Offset, "array-data", "array of %s holds boxed values, not bytes", elem.Name)
+			return errAt(modelgate.EINVALID, a.Loc, a.Raw.Offset, "array-data", "array of %s holds boxed values, not bytes", elem.Name)
 		}
 		return nil
 	}
 	if elem == nil {
-		return errAt(modelgate.EUNSUPPORTED, a.Path+"/type", a.Raw.Offset, "array-elem-type", "bits array of %s: not an allowed element type", typeLabel(a.Type))
+		return errAt(modelgate.EUNSUPPORTED, a.Loc.Child("type"), a.Raw.Offset, "array-elem-type", "bits array of %s: not an allowed element type", typeLabel(a.Type))
 	}
 	hi, lo := bits.Mul64(uint64(a.Len()), uint64(elem.Width))
 	if hi != 0 || lo != uint64(len(a.Data)) {
-		return errAt(modelgate.EINVALID, a.Path, a.Raw.Offset, "array-size", "dimensions %v of %s need %d bytes, data has %d", a.Dims, elem.Name, lo, len(a.Data))
+		return errAt(modelgate.EINVALID, a.Loc, a.Raw.Offset, "array-size", "dimensions %v of %s need %d bytes, data has %d", a.Dims, elem.Name, lo, len(a.Data))
 	}
 	a.Elem = elem
 	return nil
@@ -175,20 +174,20 @@ func (b *builder) decodeParams(t *DataType) error {
 	a, ok := t.blob.(*Array)
 	t.blob = nil
 	if !ok || a.Elem == nil || len(a.Dims) != 1 {
-		return errAt(modelgate.EINVALID, t.Node.Path, t.Raw.Offset, "datatype-params", "datatype params blob is not a vector of bits values")
+		return errAt(modelgate.EINVALID, t.Loc, t.Raw.Offset, "datatype-params", "datatype params blob is not a vector of bits values")
 	}
 	vals, err := a.Int64s()
 	if err != nil {
-		return errAt(modelgate.EUNSUPPORTED, a.Path, a.Raw.Offset, "datatype-params", "datatype params blob of %s, want integers", a.Elem.Name)
+		return errAt(modelgate.EUNSUPPORTED, a.Loc, a.Raw.Offset, "datatype-params", "datatype params blob of %s, want integers", a.Elem.Name)
 	}
 	b.nodes += len(vals)
 	if b.nodes > b.lim.MaxNodes {
-		return errAt(modelgate.ELIMIT, a.Path, a.Raw.Offset, "too-many-nodes", "more than %d nodes", b.lim.MaxNodes)
+		return errAt(modelgate.ELIMIT, a.Loc, a.Raw.Offset, "too-many-nodes", "more than %d nodes", b.lim.MaxNodes)
 	}
 	t.ParamsArray = a
 	t.Params = make([]Value, len(vals))
 	for i, v := range vals {
-		t.Params[i] = &Int{Node: Node{Path: a.Path + "/" + strconv.Itoa(i), Raw: a.Raw}, V: v}
+		t.Params[i] = &Int{Node: Node{Loc: a.Loc.Index(i), Raw: a.Raw}, V: v}
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func TestCorpusBuilds(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := 0
-			g.Walk(func(path string, v juliabson.Value) bool { n++; return true })
+			g.Walk(func(at *juliabson.Path, v juliabson.Value) bool { n++; return true })
 			t.Logf("keys %v, %d nodes, %d backrefs, cycles %v, walked %d", g.Keys(), g.Nodes, len(g.Backrefs), g.Cycles, n)
 		})
 	}

@@ -18,10 +18,10 @@ type Value interface {
 
 // Node is the location data every value carries.
 type Node struct {
-	// Path is where the value sits in the file, from a top-level key (or
+	// Loc is where the value sits in the file, from a top-level key (or
 	// "_backrefs/N" with N the 1-based backref number), e.g.
 	// "model/0/1/params/2". See the package documentation for the segments.
-	Path string
+	Loc *Path
 	// Raw is the BSON value the node was built from; Raw.Offset is its byte
 	// offset in the file.
 	Raw bson.Value
@@ -30,8 +30,11 @@ type Node struct {
 // Meta implements Value.
 func (n *Node) Meta() *Node { return n }
 
+// Path returns Loc as a string (see [Path.String]).
+func (n *Node) Path() string { return n.Loc.String() }
+
 // Where returns "path (byte N)" for error messages and findings.
-func (n *Node) Where() string { return where(n.Path, n.Raw.Offset) }
+func (n *Node) Where() string { return where(n.Loc, n.Raw.Offset) }
 
 // Nothing is Julia's nothing (BSON null).
 type Nothing struct{ Node }

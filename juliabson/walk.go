@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Child is one outgoing edge of a node: the path segment and the value.
@@ -62,27 +63,29 @@ func Children(v Value) []Child {
 }
 
 // Walk visits every node reachable from root, depth first in pre-order,
-// without recursion. fn gets the path from root (segments joined by "/";
-// a backref's target is visited at the backref's own path) and the node; it
-// returns false to skip the node's children. Backref targets are visited
-// once per Walk, so shared and cyclic graphs terminate.
-func Walk(root Value, path string, fn func(path string, v Value) bool) {
+// without recursion. fn gets the path from the walk's start (at, extended
+// by one segment per step; a backref's target is visited at the backref's
+// own path) and the node; it returns false to skip the node's children.
+// Backref targets are visited once per Walk, so shared and cyclic graphs
+// terminate.
+func Walk(root Value, at *Path, fn func(at *Path, v Value) bool) {
 	w := walker{seen: map[Value]bool{}}
-	w.walk(root, path, fn)
+	w.walk(root, at, fn)
 }
 
-// Walk visits the whole graph: every top-level value (path = its key), then
-// every _backrefs entry not yet reached (path "_backrefs/N"). Each node is
+// Walk visits the whole graph: every top-level value (at its key), then
+// every _backrefs entry not yet reached (at "_backrefs/N"). Each node is
 // visited once. See the function [Walk].
-func (g *Graph) Walk(fn func(path string, v Value) bool) {
+func (g *Graph) Walk(fn func(at *Path, v Value) bool) {
 	w := walker{seen: map[Value]bool{}}
 	for _, e := range g.Top {
-		w.walk(e.Value, escape(e.Key), fn)
+		w.walk(e.Value, Root(escape(e.Key)), fn)
 	}
+	refs := Root("_backrefs")
 	for i, v := range g.Backrefs {
 		if !w.seen[v] {
 			w.seen[v] = true
-			w.walk(v, "_backrefs/"+strconv.Itoa(i+1), fn)
+			w.walk(v, refs.Index(i+1), fn)
 		}
 	}
 }
@@ -90,30 +93,39 @@ func (g *Graph) Walk(fn func(path string, v Value) bool) {
 type walker struct{ seen map[Value]bool }
 
 type visit struct {
-	path string
-	v    Value
+	at *Path
+	v  Value
 }
 
-func (w *walker) walk(root Value, path string, fn func(string, Value) bool) {
-	stack := []visit{{path, root}}
+func (w *walker) walk(root Value, at *Path, fn func(*Path, Value) bool) {
+	stack := []visit{{at, root}}
 	for len(stack) > 0 {
 		x := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if x.v == nil || !fn(x.path, x.v) {
+		if x.v == nil || !fn(x.at, x.v) {
 			continue
 		}
 		if br, ok := x.v.(*Backref); ok {
 			if br.Target != nil && !w.seen[br.Target] {
 				w.seen[br.Target] = true
-				stack = append(stack, visit{x.path, br.Target})
+				stack = append(stack, visit{x.at, br.Target})
 			}
 			continue
 		}
 		cs := Children(x.v)
 		for i := len(cs) - 1; i >= 0; i-- {
-			stack = append(stack, visit{x.path + "/" + cs[i].Name, cs[i].Value})
+			stack = append(stack, visit{childPath(x.at, cs[i].Name), cs[i].Value})
 		}
 	}
+}
+
+// childPath extends at by a child name, which may hold two segments
+// ("params/N").
+func childPath(at *Path, name string) *Path {
+	if rest, ok := strings.CutPrefix(name, "params/"); ok {
+		return at.Child("params").Child(rest)
+	}
+	return at.Child(name)
 }
 
 // KindName returns a short lower-case name for v's concrete type:
