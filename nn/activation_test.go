@@ -412,3 +412,41 @@ func BenchmarkActivation(b *testing.B) {
 		})
 	}
 }
+
+// TestFastSigmoidTanh sweeps the float32 sigmoid and tanh densely over
+// [-100, 100] and over tiny magnitudes, against float64: relative error
+// must stay below 1e-6.
+func TestFastSigmoidTanh(t *testing.T) {
+	t.Parallel()
+	var xs []float32
+	for x := -100.0; x <= 100; x += 1.0 / 1024 {
+		xs = append(xs, float32(x))
+	}
+	for e := -45.0; e < 0; e += 0.01 {
+		xs = append(xs, float32(math.Pow(10, e)), -float32(math.Pow(10, e)))
+	}
+	xs = append(xs, 0.625, -0.625, math.Nextafter32(0.625, 0), 9.5, -9.5, 87, -87, 88, -88, 1e30, -1e30)
+	var worstS, worstT float64
+	for _, x := range xs {
+		ws, wt := sigmoid64(float64(x)), math.Tanh(float64(x))
+		rs := math.Abs(float64(sigmoid32(x))-ws) / math.Max(math.Abs(ws), 1e-300)
+		rt := math.Abs(float64(tanh32(x))-wt) / math.Max(math.Abs(wt), 1e-300)
+		if math.Abs(ws) < 1e-37 { // float32 subnormal range: absolute spacing
+			rs = math.Abs(float64(sigmoid32(x))-ws) / 1e-37
+		}
+		if rs > 1e-6 || rt > 1e-6 {
+			t.Fatalf("x=%v: sigmoid %v (want %v), tanh %v (want %v)", x, sigmoid32(x), ws, tanh32(x), wt)
+		}
+		worstS, worstT = max(worstS, rs), max(worstT, rt)
+	}
+	t.Logf("max relative error: sigmoid %.3g, tanh %.3g over %d inputs", worstS, worstT, len(xs))
+	if v := sigmoid32(float32(math.NaN())); v == v {
+		t.Error("sigmoid(NaN) is not NaN")
+	}
+	if v := tanh32(float32(math.NaN())); v == v {
+		t.Error("tanh(NaN) is not NaN")
+	}
+	if sigmoid32(float32(math.Inf(-1))) != 0 || sigmoid32(float32(math.Inf(1))) != 1 || tanh32(float32(math.Inf(-1))) != -1 {
+		t.Error("infinities")
+	}
+}
