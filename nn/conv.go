@@ -162,7 +162,7 @@ func (c *convOp) forward(ctx context.Context, n int, in, out []float32) error {
 			xg := x[gi*gin : (gi+1)*gin]
 			b := xg
 			if !c.pointwise {
-				kernels.Im2col(c.g, xg, col)
+				c.im2col(ctx, xg, col)
 				b = col
 			}
 			wg := c.w[gi*c.fg*k : (gi+1)*c.fg*k]
@@ -179,29 +179,34 @@ func (c *convOp) forward(ctx context.Context, n int, in, out []float32) error {
 	return nil
 }
 
+// im2col fills the column matrix, splitting the channels across threads.
+func (c *convOp) im2col(ctx context.Context, img, col []float32) {
+	_ = parallelFor(ctx, c.threads, c.g.C, c.g.ColLen(), func(_ context.Context, lo, hi int) error {
+		kernels.Im2colChannels(c.g, img, col, lo, hi)
+		return nil
+	})
+}
+
 // forwardDepthwise runs a convolution with one input channel per group with
-// the direct kernel.
+// the direct kernel, one (sample, filter) plane at a time.
 func (c *convOp) forwardDepthwise(ctx context.Context, n int, in, out []float32) error {
 	k := c.g.KH * c.g.KW
 	ohw := c.g.OH * c.g.OW
 	hw := c.g.H * c.g.W
-	for s := 0; s < n; s++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		x := in[s*c.inLen : (s+1)*c.inLen]
-		y := out[s*c.outLen : (s+1)*c.outLen]
-		clear(y)
-		for f := 0; f < c.groups*c.fg; f++ {
-			gi := f / c.fg
-			kernels.DepthwiseConv2D(c.g, x[gi*hw:(gi+1)*hw], c.w[f*k:(f+1)*k], y[f*ohw:(f+1)*ohw])
-		}
-		if c.bias != nil {
-			addChannelBias(y, ohw, c.bias)
+	filters := c.groups * c.fg
+	return parallelUnits(ctx, c.threads, n*filters, ohw*k, func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			s, f := u/filters, u%filters
+			x := in[s*c.inLen+(f/c.fg)*hw:]
+			y := out[u*ohw : (u+1)*ohw]
+			clear(y)
+			kernels.DepthwiseConv2D(c.g, x[:hw], c.w[f*k:(f+1)*k], y)
+			if c.bias != nil {
+				addChannelBias(y, ohw, c.bias[f:f+1])
+			}
 		}
 		if c.act != nil {
-			c.act(y)
+			c.act(out[lo*ohw : hi*ohw])
 		}
-	}
-	return nil
+	})
 }

@@ -85,7 +85,11 @@ func (c *convTOp) forward(ctx context.Context, n int, in, out []float32) error {
 			xg := x[gi*c.cg*hw : (gi+1)*c.cg*hw]
 			wg := c.w[gi*c.cg*m : (gi+1)*c.cg*m]
 			gemm.SgemmThreads(c.threads, true, false, m, hw, c.cg, 1, wg, m, xg, hw, 0, col, hw)
-			kernels.Col2im(c.g, col, y[gi*gout:(gi+1)*gout])
+			yg := y[gi*gout : (gi+1)*gout]
+			_ = parallelFor(ctx, c.threads, c.g.C, c.g.ColLen(), func(_ context.Context, lo, hi int) error {
+				kernels.Col2imChannels(c.g, col, yg, lo, hi)
+				return nil
+			})
 		}
 		if c.bias != nil {
 			addChannelBias(y, c.g.H*c.g.W, c.bias)

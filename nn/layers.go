@@ -18,34 +18,34 @@ func (b *builder) build(l spec.Layer, li spec.LayerInfo, p params, depth int) (o
 	case *spec.ConvTranspose:
 		return newConvTranspose(l, li, p, b.threads)
 	case *spec.MaxPool:
-		return newPool(li, l.Kernel, l.Stride, l.Padding, poolMax, false)
+		return newPool(li, l.Kernel, l.Stride, l.Padding, poolMax, false, b.threads)
 	case *spec.MeanPool:
-		return newPool(li, l.Kernel, l.Stride, l.Padding, poolMean, l.CountPadding)
+		return newPool(li, l.Kernel, l.Stride, l.Padding, poolMean, l.CountPadding, b.threads)
 	case *spec.GlobalMaxPool:
-		return newGlobalPool(li, poolMax)
+		return newGlobalPool(li, poolMax, b.threads)
 	case *spec.GlobalMeanPool:
-		return newGlobalPool(li, poolMean)
+		return newGlobalPool(li, poolMean, b.threads)
 	case *spec.AdaptiveMaxPool:
-		return newAdaptivePool(li, l.Output, poolMax)
+		return newAdaptivePool(li, l.Output, poolMax, b.threads)
 	case *spec.AdaptiveMeanPool:
-		return newAdaptivePool(li, l.Output, poolMean)
+		return newAdaptivePool(li, l.Output, poolMean, b.threads)
 	case *spec.BatchNorm:
-		return newBatchNorm(l, li, p)
+		return newBatchNorm(l, li, p, b.threads)
 	case *spec.LayerNorm:
-		return newLayerNorm(l, li, p)
+		return newLayerNorm(l, li, p, b.threads)
 	case *spec.GroupNorm:
-		return newGroupNorm(li, p, l.Groups, l.Eps, l.Affine, l.Act)
+		return newGroupNorm(li, p, l.Groups, l.Eps, l.Affine, l.Act, b.threads)
 	case *spec.InstanceNorm:
 		if len(li.In) < 2 {
 			return nil, errLayer(li, "bad-rank", "instancenorm needs input rank >= 2, got %v", li.In)
 		}
-		return newGroupNorm(li, p, li.In[0], l.Eps, l.Affine, l.Act)
+		return newGroupNorm(li, p, li.In[0], l.Eps, l.Affine, l.Act, b.threads)
 	case *spec.Dropout, *spec.Flatten, *spec.Reshape:
 		return newCopy(l, li)
 	case *spec.Softmax:
-		return newSoftmax(li, l.Axis, false)
+		return newSoftmax(li, l.Axis, false, b.threads)
 	case *spec.LogSoftmax:
-		return newSoftmax(li, l.Axis, true)
+		return newSoftmax(li, l.Axis, true, b.threads)
 	case *spec.Skip:
 		return b.skip(l, li, depth)
 	case *spec.Parallel:

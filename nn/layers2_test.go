@@ -242,3 +242,50 @@ func f32(x []float64) []float32 {
 	}
 	return y
 }
+
+// TestLargeThreaded runs layers on inputs large enough to be split across
+// goroutines and compares them with the references.
+func TestLargeThreaded(t *testing.T) {
+	t.Parallel()
+	const c, h, w, n = 16, 48, 40, 2
+	shape := []int{c, h, w}
+	pad := []int{1, 0, 2, 1}
+	t.Run("maxpool", func(t *testing.T) {
+		t.Parallel()
+		b := mustBind(t, testSpec(shape, &spec.MaxPool{Kernel: []int{3, 3}, Stride: []int{2, 1}, Padding: pad}), 1, 3)
+		in, out := b.run(t, n, 1)
+		want, _, _ := refPool2D(in.Data, n, c, h, w, convArgs{kh: 3, kw: 3, sh: 2, sw: 1, pt: 1, pb: 0, pl: 2, pr: 1}, true, false)
+		assertClose(t, out.Data, want)
+	})
+	t.Run("depthwise", func(t *testing.T) {
+		t.Parallel()
+		l := &spec.Conv{Filters: 2 * c, Kernel: []int{3, 3}, Dilation: []int{2, 1}, Padding: []int{2, 2, 1, 1}, Groups: c, Bias: true}
+		b := mustBind(t, testSpec(shape, l), 2, 3)
+		in, out := b.run(t, n, 2)
+		want, _, _ := refConv2D(in.Data, n, c, h, w, 2*c, c, convArgs{kh: 3, kw: 3, sh: 1, sw: 1, dh: 2, dw: 1, pt: 2, pb: 2, pl: 1, pr: 1},
+			b.param("layers.0.", "weight"), b.param("layers.0.", "bias"), identity)
+		assertClose(t, out.Data, want)
+	})
+	t.Run("groupnorm", func(t *testing.T) {
+		t.Parallel()
+		b := mustBind(t, testSpec(shape, &spec.GroupNorm{Groups: 4, Eps: 1e-5, Affine: true}), 3, 3)
+		in, out := b.run(t, n, 3)
+		want := refNormGroups(in.Data, h*w*c/4, 1e-5, b.param("layers.0.", "scale"), b.param("layers.0.", "bias"), h*w)
+		assertClose(t, out.Data, want)
+	})
+	t.Run("softmax", func(t *testing.T) {
+		t.Parallel()
+		b := mustBind(t, testSpec(shape, &spec.Softmax{Axis: 1}), 4, 3)
+		in, out := b.run(t, n, 4)
+		assertClose(t, out.Data, refSoftmax(in.Data, n*c, h, w, false))
+	})
+	t.Run("conv", func(t *testing.T) {
+		t.Parallel()
+		l := &spec.Conv{Filters: 5, Kernel: []int{3, 3}, Stride: []int{1, 2}, Padding: pad, Groups: 1, Bias: true}
+		b := mustBind(t, testSpec(shape, l), 5, 3)
+		in, out := b.run(t, n, 5)
+		want, _, _ := refConv2D(in.Data, n, c, h, w, 5, 1, convArgs{kh: 3, kw: 3, sh: 1, sw: 2, dh: 1, dw: 1, pt: 1, pb: 0, pl: 2, pr: 1},
+			b.param("layers.0.", "weight"), b.param("layers.0.", "bias"), identity)
+		assertClose(t, out.Data, want)
+	})
+}

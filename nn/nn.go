@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/spec"
@@ -162,23 +163,18 @@ func (m *Model) Predict(ctx context.Context, in Tensor) (Tensor, error) {
 
 // checkInput validates the input tensor and returns its batch size.
 func (m *Model) checkInput(in Tensor) (int, error) {
-	want := append([]int{-1}, m.an.Input...)
-	if len(in.Shape) != len(want) {
+	if len(in.Shape) != 1+len(m.an.Input) || !slices.Equal(in.Shape[1:], []int(m.an.Input)) {
 		return 0, modelgate.Errorf(modelgate.EINVALID, "input", "input-shape",
-			"input has shape %v, want [N, %v...]", in.Shape, m.an.Input)
+			"input has shape %v, want [N, %s", in.Shape, strings.TrimPrefix(m.an.Input.String(), "["))
 	}
 	n := in.Shape[0]
 	if n < 1 || n > m.limits.Batch {
 		return 0, modelgate.Errorf(modelgate.EINVALID, "input", "batch-size",
 			"batch size %d outside 1..%d", n, m.limits.Batch)
 	}
-	if !slices.Equal(in.Shape[1:], []int(m.an.Input)) {
-		return 0, modelgate.Errorf(modelgate.EINVALID, "input", "input-shape",
-			"input has shape %v, want [N, %v...]", in.Shape, m.an.Input)
-	}
-	if len(in.Data) != n*m.inLen {
+	if len(in.Data)%m.inLen != 0 || len(in.Data)/m.inLen != n {
 		return 0, modelgate.Errorf(modelgate.EINVALID, "input", "input-length",
-			"input has %d values, shape %v needs %d", len(in.Data), in.Shape, n*m.inLen)
+			"input has %d values, shape %v needs %d per sample", len(in.Data), in.Shape, m.inLen)
 	}
 	return n, nil
 }

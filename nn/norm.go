@@ -11,14 +11,15 @@ import (
 // batchNormOp is y = act(a[c]*x + b[c]) with a = scale/sqrt(var+eps) and
 // b = bias - mean*a folded at bind time (in float64).
 type batchNormOp struct {
-	a, b  []float32
-	inner int // elements per channel
-	act   func([]float32)
+	a, b    []float32
+	inner   int // elements per channel
+	act     func([]float32)
+	threads int
 }
 
 var _ op = (*batchNormOp)(nil)
 
-func newBatchNorm(l *spec.BatchNorm, li spec.LayerInfo, p params) (op, error) {
+func newBatchNorm(l *spec.BatchNorm, li spec.LayerInfo, p params, threads int) (op, error) {
 	if err := checkOut(li, li.In); err != nil {
 		return nil, err
 	}
@@ -44,7 +45,7 @@ func newBatchNorm(l *spec.BatchNorm, li spec.LayerInfo, p params) (op, error) {
 	if err != nil {
 		return nil, err
 	}
-	bn := &batchNormOp{a: make([]float32, c), b: make([]float32, c), inner: int(li.In[1:].Elements())}
+	bn := &batchNormOp{a: make([]float32, c), b: make([]float32, c), inner: int(li.In[1:].Elements()), threads: threads}
 	for i := range c {
 		if vr[i] < 0 {
 			return nil, errLayer(li, "negative-variance", "%svar[%d] = %v is negative", li.Prefix, i, vr[i])
@@ -63,19 +64,19 @@ func newBatchNorm(l *spec.BatchNorm, li spec.LayerInfo, p params) (op, error) {
 	return bn, nil
 }
 
+// forward normalises every (sample, channel) plane; the activation runs
+// once per block of consecutive planes.
 func (o *batchNormOp) forward(ctx context.Context, n int, in, out []float32) error {
-	per := len(o.a) * o.inner
-	for s := 0; s < n; s++ {
-		if err := ctx.Err(); err != nil {
-			return err
+	c := len(o.a)
+	return parallelUnits(ctx, o.threads, n*c, o.inner, func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			ch := u % c
+			kernels.ScaleShift(in[u*o.inner:(u+1)*o.inner], out[u*o.inner:(u+1)*o.inner], o.inner, o.a[ch:ch+1], o.b[ch:ch+1])
 		}
-		y := out[s*per : (s+1)*per]
-		kernels.ScaleShift(in[s*per:(s+1)*per], y, o.inner, o.a, o.b)
 		if o.act != nil {
-			o.act(y)
+			o.act(out[lo*o.inner : hi*o.inner])
 		}
-	}
-	return nil
+	})
 }
 
 // normOp is layernorm (rows of d elements) or groupnorm/instancenorm
@@ -88,20 +89,21 @@ type normOp struct {
 	eps         float64
 	per         int // elements per sample
 	act         func([]float32)
+	threads     int
 }
 
 var _ op = (*normOp)(nil)
 
-func newLayerNorm(l *spec.LayerNorm, li spec.LayerInfo, p params) (op, error) {
+func newLayerNorm(l *spec.LayerNorm, li spec.LayerInfo, p params, threads int) (op, error) {
 	r := len(li.In)
 	if l.Dims < 1 || l.Dims > r {
 		return nil, errLayer(li, "bad-dims", "dims %d outside 1..%d", l.Dims, r)
 	}
-	o := &normOp{layer: true, d: int(li.In[r-l.Dims:].Elements())}
+	o := &normOp{layer: true, d: int(li.In[r-l.Dims:].Elements()), threads: threads}
 	return o.finish(li, p, l.Eps, l.Affine, l.Act, o.d)
 }
 
-func newGroupNorm(li spec.LayerInfo, p params, groups int, eps float64, affine bool, act spec.Act) (op, error) {
+func newGroupNorm(li spec.LayerInfo, p params, groups int, eps float64, affine bool, act spec.Act, threads int) (op, error) {
 	if len(li.In) < 2 {
 		return nil, errLayer(li, "bad-rank", "needs input rank >= 2, got %v", li.In)
 	}
@@ -109,7 +111,7 @@ func newGroupNorm(li spec.LayerInfo, p params, groups int, eps float64, affine b
 	if groups < 1 || c%groups != 0 {
 		return nil, errLayer(li, "bad-groups", "groups %d must divide channels %d", groups, c)
 	}
-	o := &normOp{c: c, s: int(li.In[1:].Elements()), g: groups}
+	o := &normOp{c: c, s: int(li.In[1:].Elements()), g: groups, threads: threads}
 	return o.finish(li, p, eps, affine, act, c)
 }
 
@@ -139,22 +141,33 @@ func (o *normOp) finish(li spec.LayerInfo, p params, eps float64, affine bool, a
 	return o, nil
 }
 
+// forward normalises every layernorm row or every (sample, group) block;
+// units are independent.
 func (o *normOp) forward(ctx context.Context, n int, in, out []float32) error {
-	for s := 0; s < n; s++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		x, y := in[s*o.per:(s+1)*o.per], out[s*o.per:(s+1)*o.per]
-		if o.layer {
-			kernels.LayerNorm(x, y, o.d, o.scale, o.bias, o.eps)
-		} else {
-			kernels.GroupNorm(x, y, o.c, o.s, o.g, o.scale, o.bias, o.eps)
+	if o.layer {
+		return parallelUnits(ctx, o.threads, n*o.per/o.d, o.d, func(lo, hi int) {
+			y := out[lo*o.d : hi*o.d]
+			kernels.LayerNorm(in[lo*o.d:hi*o.d], y, o.d, o.scale, o.bias, o.eps)
+			if o.act != nil {
+				o.act(y)
+			}
+		})
+	}
+	cg := o.c / o.g
+	blk := cg * o.s
+	return parallelUnits(ctx, o.threads, n*o.g, blk, func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			var scale, bias []float32
+			if o.scale != nil {
+				c0 := (u % o.g) * cg
+				scale, bias = o.scale[c0:c0+cg], o.bias[c0:c0+cg]
+			}
+			kernels.GroupNorm(in[u*blk:(u+1)*blk], out[u*blk:(u+1)*blk], cg, o.s, 1, scale, bias, o.eps)
 		}
 		if o.act != nil {
-			o.act(y)
+			o.act(out[lo*blk : hi*blk])
 		}
-	}
-	return nil
+	})
 }
 
 // validEps reports whether eps is finite and > 0.

@@ -20,32 +20,31 @@ type poolOp struct {
 	g        kernels.Geom2D
 	kind     poolKind
 	countPad bool
-	inLen    int
-	outLen   int
+	threads  int
 }
 
 var _ op = (*poolOp)(nil)
 
 // newPool builds max_pool / mean_pool (stride defaults to the kernel).
-func newPool(li spec.LayerInfo, kernel, stride, padding []int, kind poolKind, countPad bool) (op, error) {
+func newPool(li spec.LayerInfo, kernel, stride, padding []int, kind poolKind, countPad bool, threads int) (op, error) {
 	g, err := geometry(li, li.In, windowArgs{kernel: kernel, stride: stride, padding: padding, defStride: kernel})
 	if err != nil {
 		return nil, err
 	}
-	return newPoolGeom(li, g, len(kernel), kind, countPad)
+	return newPoolGeom(li, g, len(kernel), kind, countPad, threads)
 }
 
 // newPoolGeom checks the output shape and builds the op.
-func newPoolGeom(li spec.LayerInfo, g kernels.Geom2D, n int, kind poolKind, countPad bool) (op, error) {
+func newPoolGeom(li spec.LayerInfo, g kernels.Geom2D, n int, kind poolKind, countPad bool, threads int) (op, error) {
 	if err := checkOut(li, outShape(g.C, g, n)); err != nil {
 		return nil, err
 	}
-	return &poolOp{g: g, kind: kind, countPad: countPad, inLen: int(li.In.Elements()), outLen: int(li.Out.Elements())}, nil
+	return &poolOp{g: g, kind: kind, countPad: countPad, threads: threads}, nil
 }
 
 // newAdaptivePool builds an adaptive pool with Flux's rule: per axis
 // stride = in/out and kernel = in-(out-1)*stride, no padding.
-func newAdaptivePool(li spec.LayerInfo, output []int, kind poolKind) (op, error) {
+func newAdaptivePool(li spec.LayerInfo, output []int, kind poolKind, threads int) (op, error) {
 	n := len(output)
 	if (n != 1 && n != 2) || len(li.In) != n+1 {
 		return nil, errLayer(li, "bad-rank", "adaptive pool to %v needs input rank %d, got %v", output, n+1, li.In)
@@ -64,34 +63,34 @@ func newAdaptivePool(li spec.LayerInfo, output []int, kind poolKind) (op, error)
 	if err != nil {
 		return nil, err
 	}
-	return newPoolGeom(li, g, n, kind, true)
+	return newPoolGeom(li, g, n, kind, true, threads)
 }
 
+// forward pools every (sample, channel) plane; planes are independent.
 func (p *poolOp) forward(ctx context.Context, n int, in, out []float32) error {
-	for s := 0; s < n; s++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		x := in[s*p.inLen : (s+1)*p.inLen]
-		y := out[s*p.outLen : (s+1)*p.outLen]
+	hw, ohw := p.g.H*p.g.W, p.g.OH*p.g.OW
+	return parallelUnits(ctx, p.threads, n*p.g.C, hw+ohw*p.g.KH*p.g.KW, func(lo, hi int) {
+		g := p.g
+		g.C = hi - lo
+		x, y := in[lo*hw:hi*hw], out[lo*ohw:hi*ohw]
 		if p.kind == poolMax {
-			kernels.MaxPool2D(p.g, x, y)
+			kernels.MaxPool2D(g, x, y)
 		} else {
-			kernels.MeanPool2D(p.g, p.countPad, x, y)
+			kernels.MeanPool2D(g, p.countPad, x, y)
 		}
-	}
-	return nil
+	})
 }
 
 // globalPoolOp reduces every spatial axis: [C, d...] -> [C, 1...].
 type globalPoolOp struct {
 	c, inner int
 	kind     poolKind
+	threads  int
 }
 
 var _ op = (*globalPoolOp)(nil)
 
-func newGlobalPool(li spec.LayerInfo, kind poolKind) (op, error) {
+func newGlobalPool(li spec.LayerInfo, kind poolKind, threads int) (op, error) {
 	if len(li.In) < 2 {
 		return nil, errLayer(li, "bad-rank", "global pooling needs input rank >= 2, got %v", li.In)
 	}
@@ -102,19 +101,16 @@ func newGlobalPool(li spec.LayerInfo, kind poolKind) (op, error) {
 	if err := checkOut(li, out); err != nil {
 		return nil, err
 	}
-	return &globalPoolOp{c: li.In[0], inner: int(li.In[1:].Elements()), kind: kind}, nil
+	return &globalPoolOp{c: li.In[0], inner: int(li.In[1:].Elements()), kind: kind, threads: threads}, nil
 }
 
 func (p *globalPoolOp) forward(ctx context.Context, n int, in, out []float32) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	x := in[:n*p.c*p.inner]
-	y := out[:n*p.c]
-	if p.kind == poolMax {
-		kernels.GlobalMax(x, p.inner, y)
-	} else {
-		kernels.GlobalMean(x, p.inner, y)
-	}
-	return nil
+	return parallelUnits(ctx, p.threads, n*p.c, p.inner, func(lo, hi int) {
+		x, y := in[lo*p.inner:hi*p.inner], out[lo:hi]
+		if p.kind == poolMax {
+			kernels.GlobalMax(x, p.inner, y)
+		} else {
+			kernels.GlobalMean(x, p.inner, y)
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/modelgate/modelgate"
+	"github.com/modelgate/modelgate/spec"
 )
 
 func TestPredictInputErrors(t *testing.T) {
@@ -137,18 +138,34 @@ func TestPredictConcurrent(t *testing.T) {
 // thread count, on a model large enough for GEMMs to be split.
 func TestDeterministicThreads(t *testing.T) {
 	t.Parallel()
-	var outs [][]float32
-	for _, threads := range []int{1, 2, 3} {
-		b := mustBind(t, mnistMLP(), 5, threads)
-		_, out := b.run(t, 7, 9)
-		outs = append(outs, out.Data)
-		b2 := mustBind(t, smallCNN(), 5, threads)
-		_, out2 := b2.run(t, 3, 9)
-		outs = append(outs, out2.Data)
+	big := func() *spec.Spec {
+		return testSpec([]int{8, 64, 64},
+			&spec.GroupNorm{Groups: 2, Eps: 1e-5, Affine: true},
+			&spec.LayerNorm{Dims: 2, Eps: 1e-5, Affine: true},
+			&spec.InstanceNorm{Eps: 1e-5},
+			&spec.Conv{Filters: 8, Kernel: []int{3, 3}, Padding: []int{1, 1, 1, 1}, Groups: 8, Bias: true},
+			&spec.BatchNorm{Eps: 1e-5, Affine: true, Act: spec.Act{Activation: spec.ActReLU}},
+			&spec.MeanPool{Kernel: []int{3, 3}, Stride: []int{1, 1}, Padding: []int{1, 1, 1, 1}, CountPadding: false},
+			&spec.ConvTranspose{Filters: 8, Kernel: []int{2, 2}, Stride: []int{2, 2}, Groups: 1, Bias: true},
+			&spec.MaxPool{Kernel: []int{2, 2}},
+			&spec.LogSoftmax{Axis: 0},
+			&spec.GlobalMeanPool{},
+		)
 	}
-	for i := 2; i < len(outs); i++ {
-		if !bitsEqual(outs[i], outs[i%2]) {
-			t.Fatalf("output %d differs from the 1-thread output", i)
+	models := []struct {
+		s func() *spec.Spec
+		n int
+	}{{mnistMLP, 7}, {smallCNN, 3}, {benchCNN, 3}, {big, 2}}
+	for _, m := range models {
+		var ref []float32
+		for _, threads := range []int{1, 2, 3} {
+			b := mustBind(t, m.s(), 5, threads)
+			_, out := b.run(t, m.n, 9)
+			if ref == nil {
+				ref = out.Data
+			} else if !bitsEqual(out.Data, ref) {
+				t.Fatalf("%s: output with %d threads differs from the 1-thread output", b.m.Spec().Name, threads)
+			}
 		}
 	}
 }

@@ -77,11 +77,12 @@ func (c *copyOp) forward(ctx context.Context, n int, in, out []float32) error {
 type softmaxOp struct {
 	outer, len, inner int
 	log               bool
+	threads           int
 }
 
 var _ op = (*softmaxOp)(nil)
 
-func newSoftmax(li spec.LayerInfo, axis int, log bool) (op, error) {
+func newSoftmax(li spec.LayerInfo, axis int, log bool, threads int) (op, error) {
 	r := len(li.In)
 	if axis < 0 {
 		axis += r
@@ -93,20 +94,19 @@ func newSoftmax(li spec.LayerInfo, axis int, log bool) (op, error) {
 		return nil, err
 	}
 	return &softmaxOp{
-		outer: int(li.In[:axis].Elements()),
-		len:   li.In[axis],
-		inner: int(li.In[axis+1:].Elements()),
-		log:   log,
+		outer:   int(li.In[:axis].Elements()),
+		len:     li.In[axis],
+		inner:   int(li.In[axis+1:].Elements()),
+		log:     log,
+		threads: threads,
 	}, nil
 }
 
+// forward normalises every [len, inner] block (one per sample and outer
+// index); blocks are independent.
 func (s *softmaxOp) forward(ctx context.Context, n int, in, out []float32) error {
-	per := s.outer * s.len * s.inner
-	for i := 0; i < n; i++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		kernels.Softmax(in[i*per:(i+1)*per], out[i*per:(i+1)*per], s.outer, s.len, s.inner, s.log)
-	}
-	return nil
+	blk := s.len * s.inner
+	return parallelUnits(ctx, s.threads, n*s.outer, blk, func(lo, hi int) {
+		kernels.Softmax(in[lo*blk:hi*blk], out[lo*blk:hi*blk], hi-lo, s.len, s.inner, s.log)
+	})
 }

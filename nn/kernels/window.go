@@ -93,10 +93,14 @@ func span(count, stride, off, n int) (lo, hi int) {
 // Im2col writes the column matrix of img into col: row (c*KH+kh)*KW+kw,
 // column oh*OW+ow holds the image cell read by that tap at that position,
 // or 0 for padding. len(img) >= ImageLen(), len(col) >= ColLen().
-func Im2col(g Geom2D, img, col []float32) {
+func Im2col(g Geom2D, img, col []float32) { Im2colChannels(g, img, col, 0, g.C) }
+
+// Im2colChannels is Im2col restricted to the rows of channels [c0, c1); it
+// writes only those rows, so disjoint ranges can run concurrently.
+func Im2colChannels(g Geom2D, img, col []float32, c0, c1 int) {
 	ohw := g.OH * g.OW
-	row := 0
-	for c := 0; c < g.C; c++ {
+	row := c0 * g.KH * g.KW
+	for c := c0; c < c1; c++ {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
 		for kh := 0; kh < g.KH; kh++ {
 			for kw := 0; kw < g.KW; kw++ {
@@ -139,10 +143,14 @@ func im2colRow(g Geom2D, plane, dst []float32, kh, kw int) {
 // cell it would have been read from (padding taps are dropped). img is not
 // cleared first. Rows are accumulated in order, so the result is
 // deterministic.
-func Col2im(g Geom2D, col, img []float32) {
+func Col2im(g Geom2D, col, img []float32) { Col2imChannels(g, col, img, 0, g.C) }
+
+// Col2imChannels is Col2im restricted to channels [c0, c1); it writes only
+// those image planes, so disjoint ranges can run concurrently.
+func Col2imChannels(g Geom2D, col, img []float32, c0, c1 int) {
 	ohw := g.OH * g.OW
-	row := 0
-	for c := 0; c < g.C; c++ {
+	row := c0 * g.KH * g.KW
+	for c := c0; c < c1; c++ {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
 		for kh := 0; kh < g.KH; kh++ {
 			for kw := 0; kw < g.KW; kw++ {
