@@ -15,6 +15,12 @@ import (
 	"github.com/modelgate/modelgate"
 )
 
+// maxValues bounds the number of values (scalars, objects and arrays) in a
+// document, and maxContainers the objects and arrays. A valid spec needs
+// well under 64 values and 8 containers per layer.
+func maxValues(lim modelgate.Limits) int64     { return 64*int64(lim.Layers) + 4096 }
+func maxContainers(lim modelgate.Limits) int64 { return 8*int64(lim.Layers) + 256 }
+
 // maxNumberLen bounds the length of a JSON number literal. Every number of a
 // valid spec fits in far fewer bytes.
 const maxNumberLen = 32
@@ -97,12 +103,16 @@ func checkSyntax(data []byte, lim modelgate.Limits) *modelgate.Error {
 		}
 		return modelgate.Errorf(modelgate.EINVALID, "", "not-object", "a spec must be a JSON object")
 	}
-	maxContainers := 8*int64(lim.Layers) + 256
-	var containers int64
+	maxC, maxV := maxContainers(lim), maxValues(lim)
+	var containers, values int64
 	for {
 		tok, err := dec.ReadToken()
 		if err != nil {
 			return syntaxError(err, dec)
+		}
+		if values++; values > maxV {
+			return modelgate.Errorf(modelgate.ELIMIT, string(dec.StackPointer()), "too-many-values",
+				"more than %d tokens", maxV)
 		}
 		switch tok.Kind() {
 		case '{', '[':
@@ -111,9 +121,9 @@ func checkSyntax(data []byte, lim modelgate.Limits) *modelgate.Error {
 				return modelgate.Errorf(modelgate.ELIMIT, string(dec.StackPointer()), "too-deep",
 					"nesting depth exceeds %d", lim.Depth)
 			}
-			if containers > maxContainers {
+			if containers > maxC {
 				return modelgate.Errorf(modelgate.ELIMIT, string(dec.StackPointer()), "too-many-values",
-					"more than %d objects and arrays", maxContainers)
+					"more than %d objects and arrays", maxC)
 			}
 		case 'n':
 			return modelgate.Errorf(modelgate.EINVALID, string(dec.StackPointer()), "null-value",

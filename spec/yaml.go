@@ -97,6 +97,12 @@ func yamlToJSON(data []byte, lim modelgate.Limits) ([]byte, map[string]int, *mod
 	if bytes.HasPrefix(data, []byte("\uFEFF")) {
 		return nil, nil, modelgate.Errorf(modelgate.EINVALID, "byte 0", "byte-order-mark", "a byte order mark is not allowed")
 	}
+	// Bound the node tree before the YAML library builds it: every node but
+	// the first needs a separator byte.
+	if n := int64(countSeparators(data)); n > maxValues(lim) {
+		return nil, nil, modelgate.Errorf(modelgate.ELIMIT, "", "too-many-values",
+			"more than %d YAML separators (lines, commas, colons, dashes)", maxValues(lim))
+	}
 	loader, err := yaml.NewLoader(bytes.NewReader(data), yaml.WithPlugin(yamlLimits{depth: lim.Depth + 1}))
 	if err != nil {
 		return nil, nil, &modelgate.Error{Code: modelgate.EINTERNAL, Rule: "yaml", Message: "cannot create YAML loader", Err: err}
@@ -255,4 +261,18 @@ func (w *yamlWalker) sequence(n *yaml.Node, ptr string, depth int) *modelgate.Er
 		return w.fail(n, ptr, "yaml-syntax", "cannot convert: %v", err)
 	}
 	return nil
+}
+
+// countSeparators counts the bytes that can precede a new YAML node: line
+// breaks, flow separators, flow collection starts, mapping values, sequence
+// entries and explicit keys. A document has at most this many nodes plus one.
+func countSeparators(data []byte) int {
+	n := 0
+	for _, b := range data {
+		switch b {
+		case '\n', '\r', ',', '[', '{', ':', '-', '?':
+			n++
+		}
+	}
+	return n
 }
