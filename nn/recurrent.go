@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"sync"
+
 	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/spec"
 )
@@ -42,6 +44,8 @@ type recurrentOp struct {
 
 	where    string // JSON pointer of the layer
 	xwBudget int    // scratch cap for input projections, in elements (recXWBudget; tests lower it)
+
+	pool sync.Pool // *recState scratch, reused across calls
 }
 
 var _ op = (*recurrentOp)(nil)

@@ -14,6 +14,7 @@ type recState struct {
 	c  []float32 // [n, h]: LSTM cell state
 	rh []float32 // [n, h]: GRU v3 r ⊙ h
 	tc int       // time steps per chunk
+	n  int       // batch size the buffers are sized for
 }
 
 // forward runs the layer over the batch. in is [n, T, F]; out is [n, T, H]
@@ -25,7 +26,8 @@ func (o *recurrentOp) forward(ctx context.Context, n int, in, out []float32) err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	st := o.newState(n)
+	st := o.getState(n)
+	defer o.pool.Put(st)
 	every := o.checkEvery(n)
 	for t0 := 0; t0 < o.t; t0 += st.tc {
 		steps := min(st.tc, o.t-t0)
@@ -50,8 +52,22 @@ func (o *recurrentOp) forward(ctx context.Context, n int, in, out []float32) err
 	return nil
 }
 
-// newState allocates the scratch for a batch of n and sets the initial
-// states (h0 and c0 broadcast over the batch, or zeros).
+// getState returns scratch for a batch of n, from the pool when a state of
+// that batch size is there, with the initial states set (h0 and c0
+// broadcast over the batch, or zeros).
+func (o *recurrentOp) getState(n int) *recState {
+	st, ok := o.pool.Get().(*recState)
+	if !ok || st.n != n {
+		st = o.newState(n)
+	}
+	recInit(st.h, o.h0, o.h)
+	if st.c != nil {
+		recInit(st.c, o.c0, o.h)
+	}
+	return st
+}
+
+// newState allocates the scratch for a batch of n.
 func (o *recurrentOp) newState(n int) *recState {
 	gh := o.gates * o.h
 	tc := max(1, min(o.t, o.xwBudget/max(1, n*gh)))
@@ -60,6 +76,7 @@ func (o *recurrentOp) newState(n int) *recState {
 		hw: make([]float32, n*o.hgates*o.h),
 		h:  make([]float32, n*o.h),
 		tc: tc,
+		n:  n,
 	}
 	if o.kind == recLSTM {
 		st.c = make([]float32, n*o.h)
@@ -67,15 +84,19 @@ func (o *recurrentOp) newState(n int) *recState {
 	if o.kind == recGRUv3 {
 		st.rh = make([]float32, n*o.h)
 	}
-	for s := range n {
-		if o.h0 != nil {
-			copy(st.h[s*o.h:(s+1)*o.h], o.h0)
-		}
-		if o.c0 != nil && st.c != nil {
-			copy(st.c[s*o.h:(s+1)*o.h], o.c0)
-		}
-	}
 	return st
+}
+
+// recInit sets every h-sized row of dst to init, or to zeros when init is
+// nil.
+func recInit(dst, init []float32, h int) {
+	if init == nil {
+		clear(dst)
+		return
+	}
+	for r := 0; r+h <= len(dst); r += h {
+		copy(dst[r:r+h], init)
+	}
 }
 
 // checkEvery returns how many time steps run between two context checks:
