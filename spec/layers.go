@@ -145,44 +145,11 @@ func marshalLayer(enc *jsontext.Encoder, l Layer) error {
 	if l == nil || isNilLayer(l) {
 		return modelgate.Errorf(modelgate.EINVALID, "", "nil-layer", "nil layer")
 	}
-	if !l.LayerType().Valid() {
-		return modelgate.Errorf(modelgate.EINVALID, "", "unknown-layer-type", "unknown layer type %q", string(l.LayerType()))
+	if !isOwnLayer(l) {
+		return modelgate.Errorf(modelgate.EINVALID, "", "unknown-layer-type", "%T is not a spec layer type", l)
 	}
-	body, err := json.Marshal(l, json.Deterministic(true))
-	if err != nil {
-		return err
-	}
-	if err := enc.WriteToken(jsontext.BeginObject); err != nil {
-		return err
-	}
-	if err := enc.WriteToken(jsontext.String("type")); err != nil {
-		return err
-	}
-	if err := enc.WriteToken(jsontext.String(string(l.LayerType()))); err != nil {
-		return err
-	}
-	dec := jsontext.NewDecoder(bytes.NewReader(body))
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
-	for dec.PeekKind() != '}' {
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		name := tok.Clone()
-		val, err := dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		if err := enc.WriteToken(name); err != nil {
-			return err
-		}
-		if err := enc.WriteValue(val); err != nil {
-			return err
-		}
-	}
-	return enc.WriteToken(jsontext.EndObject)
+	// Each layer type's MarshalJSONTo writes "type" first.
+	return json.MarshalEncode(enc, l, json.Deterministic(true))
 }
 
 // isNilLayer reports whether l is a typed nil pointer.

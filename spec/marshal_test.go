@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/modelgate/modelgate"
@@ -121,5 +122,23 @@ func TestMarshalErrors(t *testing.T) {
 	}
 	if _, err := Marshal(&Spec{Layers: Layers{foreign{}}}); err == nil {
 		t.Error("foreign layer type accepted")
+	}
+}
+
+func TestMarshalSingleLayer(t *testing.T) {
+	t.Parallel()
+	for _, typ := range Types() {
+		l, err := NewLayer(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := json.Marshal(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `{"type":"` + string(typ) + `"`
+		if !strings.HasPrefix(string(out), want) {
+			t.Errorf("%s marshals as %s", typ, out)
+		}
 	}
 }
