@@ -145,14 +145,13 @@ func checkSyntax(data []byte, lim modelgate.Limits) *modelgate.Error {
 }
 
 func checkNumber(lit string, dec *jsontext.Decoder) *modelgate.Error {
-	where := string(dec.StackPointer())
 	if len(lit) > maxNumberLen {
-		return modelgate.Errorf(modelgate.EINVALID, where, "number-too-long",
+		return modelgate.Errorf(modelgate.EINVALID, string(dec.StackPointer()), "number-too-long",
 			"number literal longer than %d bytes", maxNumberLen)
 	}
 	f, err := strconv.ParseFloat(lit, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return modelgate.Errorf(modelgate.EINVALID, where, "number-out-of-range",
+		return modelgate.Errorf(modelgate.EINVALID, string(dec.StackPointer()), "number-out-of-range",
 			"number %s is out of range", lit)
 	}
 	return nil

@@ -124,3 +124,26 @@ func BenchmarkAnalyzeResNet50(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkParseYAMLResNet50(b *testing.B) {
+	data, err := Marshal(resnet50())
+	if err != nil {
+		b.Fatal(err)
+	}
+	// JSON is YAML 1.2 flow style: the same document through the YAML path.
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := ParseYAML(data, modelgate.DefaultLimits()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMarshalResNet50(b *testing.B) {
+	s := resnet50()
+	for b.Loop() {
+		if _, err := Marshal(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
