@@ -157,4 +157,3 @@ func (e *env) mustPredict(tok, path string, m *testModel, batch [][]float32) {
 		e.t.Fatalf("predict %s: %d %s", path, r.status, r.body)
 	}
 }
-

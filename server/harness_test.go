@@ -293,3 +293,7 @@ func randomBatch(seed uint64, n int) [][]float32 {
 	}
 	return out
 }
+
+func newRequest(method, url, body string) (*http.Request, error) {
+	return http.NewRequest(method, url, strings.NewReader(body))
+}

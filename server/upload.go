@@ -177,7 +177,8 @@ func (s *Server) spoolWeights(ctx context.Context, f *uploadForm, p *multipart.P
 // the limit stays a limit error, anything else is a malformed request.
 func requestFailure(err error, rule, doing string) error {
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+	var me *modelgate.Error
+	if errors.As(err, &mbe) || errors.As(err, &me) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return err
 	}
 	return badRequest("", rule, "%s: %v", doing, err)

@@ -9,8 +9,11 @@ func BodyLimit(max int64) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > max {
+				const p = `{"code":"limit","rule":"request-too-large","message":"request body too large"}`
 				w.Header().Set("Connection", "close")
-				http.Error(w, `{"error":{"code":"limit","rule":"request-too-large","message":"request body too large"}}`, http.StatusRequestEntityTooLarge)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusRequestEntityTooLarge)
+				_, _ = w.Write([]byte(`{"error":` + p + `,"problems":[` + p + `]}` + "\n"))
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, max)
