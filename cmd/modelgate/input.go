@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -60,7 +61,7 @@ type npySource struct {
 func newNPYSource(r io.Reader, in []int, maxBytes int64) (*npySource, error) {
 	nr, err := npy.NewReader(r, maxBytes)
 	if err != nil {
-		return nil, err
+		return nil, inInput(err)
 	}
 	h := nr.Header()
 	if len(h.Shape) != len(in)+1 || !slices.Equal(h.Shape[1:], in) {
@@ -76,7 +77,7 @@ func (s *npySource) next(dst []float32) (int, error) {
 	k := len(dst) / s.per * s.per
 	n, err := s.r.Read(dst[:k])
 	if err != nil {
-		return 0, err
+		return 0, inInput(err)
 	}
 	first := (s.n*s.per - int(s.r.Remaining()) - n) / s.per
 	if i := firstNonFinite(dst[:n]); i >= 0 {
@@ -86,7 +87,19 @@ func (s *npySource) next(dst []float32) (int, error) {
 	return n / s.per, nil
 }
 
-func (s *npySource) finish() error { return s.r.Close() }
+func (s *npySource) finish() error { return inInput(s.r.Close()) }
+
+// inInput makes the location of a .npy error say it is in the input:
+// "byte 10" becomes "input byte 10".
+func inInput(err error) error {
+	var e *modelgate.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	c.Where = strings.TrimSpace("input " + e.Where)
+	return &c
+}
 
 // firstNonFinite returns the index of the first NaN or ±Inf, or -1.
 func firstNonFinite(v []float32) int {
@@ -162,12 +175,13 @@ func (s *jsonSource) wrap(err error) error {
 		return err
 	}
 	var se *jsontext.SyntacticError
-	if errors.As(err, &se) {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &modelgate.Error{Code: modelgate.EINVALID, Where: "input", Rule: "truncated",
+			Message: "JSON input ends early", Err: io.ErrUnexpectedEOF}
+	case errors.As(err, &se):
 		return &modelgate.Error{Code: modelgate.EINVALID, Where: inputWhere(se.JSONPointer), Rule: "input-json",
 			Message: fmt.Sprintf("byte %d: invalid JSON", se.ByteOffset), Err: se.Err}
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return &modelgate.Error{Code: modelgate.EINVALID, Where: "input", Rule: "truncated", Message: "JSON input ends early", Err: err}
 	}
 	return err
 }

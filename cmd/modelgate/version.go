@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -28,8 +27,7 @@ func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	v := moduleVersion()
 	if *format == "json" {
-		b, _ := json.Marshal(map[string]string{"version": v, "go": runtime.Version()})
-		fmt.Fprintf(stdout, "%s\n", b)
+		writeJSON(stdout, map[string]string{"version": v, "go": runtime.Version()})
 		return exitOK
 	}
 	fmt.Fprintf(stdout, "modelgate %s (%s %s/%s)\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
