@@ -450,3 +450,30 @@ func TestFastSigmoidTanh(t *testing.T) {
 		t.Error("infinities")
 	}
 }
+
+// FuzzActivation evaluates every activation on arbitrary float32 bit
+// patterns: no panic, finite output for finite input (selu may overflow
+// near MaxFloat32), and agreement with the literal definition on [-8, 8].
+func FuzzActivation(f *testing.F) {
+	for _, v := range []float32{0, 1, -1, 1e-30, -87.5, 88.5, 9.5, -0.625, math.MaxFloat32, float32(math.NaN()), float32(math.Inf(-1))} {
+		f.Add(math.Float32bits(v), uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, bits uint32, which uint8) {
+		name := nn2AllActs[int(which)%len(nn2AllActs)]
+		act := nn2Default(name)
+		x := math.Float32frombits(bits)
+		y := nn2Apply(t, act, x)
+		xf := float64(x)
+		if math.IsNaN(xf) || math.IsInf(xf, 0) {
+			return
+		}
+		if (math.IsNaN(float64(y)) || math.IsInf(float64(y), 0)) && !(name == spec.ActSELU && x > math.MaxFloat32/1.06) {
+			t.Fatalf("%s(%v) = %v", name, x, y)
+		}
+		if math.Abs(xf) <= 8 {
+			if want := nn2RefAct(act, xf); !nn2Close(y, want, 2e-6, 1e-12) {
+				t.Fatalf("%s(%v) = %v, want %v", name, x, y, want)
+			}
+		}
+	})
+}

@@ -391,3 +391,52 @@ func TestRecurrentReuse(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRecurrent builds recurrent layers from fuzzed geometry (including
+// parameter tensors of the wrong length): construction must fail cleanly
+// or produce an op that matches the naive reference.
+func FuzzRecurrent(f *testing.F) {
+	seeds := [][6]uint8{{1, 1, 3, 1, 1, 0}, {0, 5, 7, 9, 3, 3}, {2, 1, 3, 4, 1, 1}, {3, 5, 3, 9, 3, 2}, {3, 0, 0, 0, 0, 255}, {255, 255, 255, 255, 255, 255}}
+	for _, s := range seeds {
+		f.Add(s[0], s[1], s[2], s[3], s[4], s[5])
+	}
+	if len(seeds) == 0 {
+		f.Fatal("no seeds")
+	}
+	f.Fuzz(func(t *testing.T, kind, steps, feat, hid, batch, flags uint8) {
+		c := nn2Rec{recKind(kind % 4), int(steps % 9), int(feat % 9), int(hid % 9), int(batch%4) + 1,
+			flags&1 != 0, flags&2 != 0, spec.Act{Activation: spec.ActTanh}}
+		rng := rand.New(rand.NewPCG(uint64(flags), 1))
+		p := nn2RecParams(rng, c)
+		if flags&4 != 0 { // a truncated parameter must be refused
+			p["bias"] = p["bias"][:len(p["bias"])/2]
+		}
+		o, err := nn2Build(c, p)
+		if err != nil {
+			if modelgate.ErrorCode(err) == modelgate.EINTERNAL {
+				t.Fatalf("%v: internal error %v", c, err)
+			}
+			return
+		}
+		if c.t < 1 || c.f < 1 || c.h < 1 || flags&4 != 0 {
+			t.Fatalf("%v: accepted", c)
+		}
+		x := nn2Rand(rng, c.n*c.t*c.f, 2)
+		outPer := c.h
+		if c.retSeq {
+			outPer *= c.t
+		}
+		out := make([]float32, c.n*outPer)
+		if err := o.forward(context.Background(), c.n, x, out); err != nil {
+			t.Fatal(err)
+		}
+		for s := range c.n {
+			want := nn2RefRecurrent(c, p, x[s*c.t*c.f:(s+1)*c.t*c.f])
+			for i, wv := range want {
+				if !nn2Close(out[s*outPer+i], wv, 1e-5, 1e-5) {
+					t.Fatalf("%v: sample %d out[%d] = %v, want %v", c, s, i, out[s*outPer+i], wv)
+				}
+			}
+		}
+	})
+}
