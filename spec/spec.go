@@ -379,29 +379,80 @@ type GRU struct {
 
 // LayerType implementations.
 
-func (*Dense) LayerType() Type            { return TypeDense }
-func (*Conv) LayerType() Type             { return TypeConv }
-func (*ConvTranspose) LayerType() Type    { return TypeConvTranspose }
-func (*MaxPool) LayerType() Type          { return TypeMaxPool }
-func (*MeanPool) LayerType() Type         { return TypeMeanPool }
-func (*GlobalMaxPool) LayerType() Type    { return TypeGlobalMaxPool }
-func (*GlobalMeanPool) LayerType() Type   { return TypeGlobalMeanPool }
-func (*AdaptiveMaxPool) LayerType() Type  { return TypeAdaptiveMaxPool }
+// LayerType returns TypeDense.
+func (*Dense) LayerType() Type { return TypeDense }
+
+// LayerType returns TypeConv.
+func (*Conv) LayerType() Type { return TypeConv }
+
+// LayerType returns TypeConvTranspose.
+func (*ConvTranspose) LayerType() Type { return TypeConvTranspose }
+
+// LayerType returns TypeMaxPool.
+func (*MaxPool) LayerType() Type { return TypeMaxPool }
+
+// LayerType returns TypeMeanPool.
+func (*MeanPool) LayerType() Type { return TypeMeanPool }
+
+// LayerType returns TypeGlobalMaxPool.
+func (*GlobalMaxPool) LayerType() Type { return TypeGlobalMaxPool }
+
+// LayerType returns TypeGlobalMeanPool.
+func (*GlobalMeanPool) LayerType() Type { return TypeGlobalMeanPool }
+
+// LayerType returns TypeAdaptiveMaxPool.
+func (*AdaptiveMaxPool) LayerType() Type { return TypeAdaptiveMaxPool }
+
+// LayerType returns TypeAdaptiveMeanPool.
 func (*AdaptiveMeanPool) LayerType() Type { return TypeAdaptiveMeanPool }
-func (*BatchNorm) LayerType() Type        { return TypeBatchNorm }
-func (*LayerNorm) LayerType() Type        { return TypeLayerNorm }
-func (*GroupNorm) LayerType() Type        { return TypeGroupNorm }
-func (*InstanceNorm) LayerType() Type     { return TypeInstanceNorm }
-func (*Dropout) LayerType() Type          { return TypeDropout }
-func (*Embedding) LayerType() Type        { return TypeEmbedding }
-func (*Flatten) LayerType() Type          { return TypeFlatten }
-func (*Reshape) LayerType() Type          { return TypeReshape }
-func (*Softmax) LayerType() Type          { return TypeSoftmax }
-func (*LogSoftmax) LayerType() Type       { return TypeLogSoftmax }
-func (*ActivationLayer) LayerType() Type  { return TypeActivation }
-func (*Upsample) LayerType() Type         { return TypeUpsample }
-func (*Skip) LayerType() Type             { return TypeSkip }
-func (*Parallel) LayerType() Type         { return TypeParallel }
-func (*RNN) LayerType() Type              { return TypeRNN }
-func (*LSTM) LayerType() Type             { return TypeLSTM }
-func (*GRU) LayerType() Type              { return TypeGRU }
+
+// LayerType returns TypeBatchNorm.
+func (*BatchNorm) LayerType() Type { return TypeBatchNorm }
+
+// LayerType returns TypeLayerNorm.
+func (*LayerNorm) LayerType() Type { return TypeLayerNorm }
+
+// LayerType returns TypeGroupNorm.
+func (*GroupNorm) LayerType() Type { return TypeGroupNorm }
+
+// LayerType returns TypeInstanceNorm.
+func (*InstanceNorm) LayerType() Type { return TypeInstanceNorm }
+
+// LayerType returns TypeDropout.
+func (*Dropout) LayerType() Type { return TypeDropout }
+
+// LayerType returns TypeEmbedding.
+func (*Embedding) LayerType() Type { return TypeEmbedding }
+
+// LayerType returns TypeFlatten.
+func (*Flatten) LayerType() Type { return TypeFlatten }
+
+// LayerType returns TypeReshape.
+func (*Reshape) LayerType() Type { return TypeReshape }
+
+// LayerType returns TypeSoftmax.
+func (*Softmax) LayerType() Type { return TypeSoftmax }
+
+// LayerType returns TypeLogSoftmax.
+func (*LogSoftmax) LayerType() Type { return TypeLogSoftmax }
+
+// LayerType returns TypeActivation.
+func (*ActivationLayer) LayerType() Type { return TypeActivation }
+
+// LayerType returns TypeUpsample.
+func (*Upsample) LayerType() Type { return TypeUpsample }
+
+// LayerType returns TypeSkip.
+func (*Skip) LayerType() Type { return TypeSkip }
+
+// LayerType returns TypeParallel.
+func (*Parallel) LayerType() Type { return TypeParallel }
+
+// LayerType returns TypeRNN.
+func (*RNN) LayerType() Type { return TypeRNN }
+
+// LayerType returns TypeLSTM.
+func (*LSTM) LayerType() Type { return TypeLSTM }
+
+// LayerType returns TypeGRU.
+func (*GRU) LayerType() Type { return TypeGRU }

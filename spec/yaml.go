@@ -73,6 +73,7 @@ func addLine(e *modelgate.Error, lines map[string]int) {
 // as nesting exceeds the budget, so deep inputs fail fast.
 type yamlLimits struct{ depth int }
 
+// CheckDepth refuses nesting deeper than the budget.
 func (y yamlLimits) CheckDepth(depth int, _ *yaml.DepthContext) error {
 	if depth > y.depth {
 		return fmt.Errorf("nesting depth exceeds %d", y.depth)
@@ -80,6 +81,7 @@ func (y yamlLimits) CheckDepth(depth int, _ *yaml.DepthContext) error {
 	return nil
 }
 
+// CheckAlias refuses any alias expansion (aliases are refused earlier too).
 func (y yamlLimits) CheckAlias(aliasCount, _ int) error {
 	if aliasCount > 0 {
 		return errors.New("aliases are not allowed")
