@@ -245,6 +245,77 @@ func (g *gen) gemvN(s isa, nacc int) {
 	g.p("")
 }
 
+// transpose emits transposeRows{rows}: for blk < n8 it transposes the
+// rows×8 block at src+blk*8 (rows ld apart) into 8 groups of rows values at
+// dst+(blk*8+t)*stride, each scaled by alpha (AVX only).
+func (g *gen) transpose(rows int) {
+	name := fmt.Sprintf("transpose%d", rows)
+	g.p("// func %s(n8 int, src *float32, ld int, dst *float32, stride int, alpha float32)", name)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-44", name)
+	g.p("\tMOVQ n8+0(FP), AX")
+	g.p("\tMOVQ src+8(FP), SI")
+	g.p("\tMOVQ ld+16(FP), DX")
+	g.p("\tSHLQ $2, DX")
+	g.p("\tMOVQ dst+24(FP), DI")
+	g.p("\tMOVQ stride+32(FP), CX")
+	g.p("\tSHLQ $2, CX")
+	g.p("\tLEAQ (DX)(DX*2), BX")
+	g.p("\tLEAQ (SI)(DX*4), R8")
+	g.p("\tLEAQ (CX)(CX*2), R9")
+	g.p("\tLEAQ (DI)(CX*4), R10")
+	g.p("\tMOVQ CX, R11")
+	g.p("\tSHLQ $3, R11")
+	g.p("\tTESTQ AX, AX")
+	g.p("\tJZ %sdone", name)
+	in := []string{"(SI)", "(SI)(DX*1)", "(SI)(DX*2)", "(SI)(BX*1)", "(R8)", "(R8)(DX*1)", "(R8)(DX*2)", "(R8)(BX*1)"}
+	out := []string{"(DI)", "(DI)(CX*1)", "(DI)(CX*2)", "(DI)(R9*1)", "(R10)", "(R10)(CX*1)", "(R10)(CX*2)", "(R10)(R9*1)"}
+	g.p("%sloop:", name)
+	for r := 0; r < rows; r++ {
+		g.p("\tVMOVUPS %s, Y%d", in[r], r)
+	}
+	// t[2i], t[2i+1] = unpack low/high of rows 2i, 2i+1 into Y(8+...).
+	for i := 0; i < rows/2; i++ {
+		g.p("\tVUNPCKLPS Y%d, Y%d, Y%d", 2*i+1, 2*i, 8+2*i)
+		g.p("\tVUNPCKHPS Y%d, Y%d, Y%d", 2*i+1, 2*i, 9+2*i)
+	}
+	// s: for each group of 4 rows, columns q, q+4 in one register.
+	for grp := 0; grp < rows/4; grp++ {
+		t := 8 + 4*grp
+		base := 4 * grp
+		g.p("\tVSHUFPS $0x44, Y%d, Y%d, Y%d", t+2, t, base)
+		g.p("\tVSHUFPS $0xEE, Y%d, Y%d, Y%d", t+2, t, base+1)
+		g.p("\tVSHUFPS $0x44, Y%d, Y%d, Y%d", t+3, t+1, base+2)
+		g.p("\tVSHUFPS $0xEE, Y%d, Y%d, Y%d", t+3, t+1, base+3)
+	}
+	g.p("\tVBROADCASTSS alpha+40(FP), Y15")
+	if rows == 8 {
+		for q := 0; q < 4; q++ {
+			g.p("\tVPERM2F128 $0x20, Y%d, Y%d, Y8", q+4, q)
+			g.p("\tVPERM2F128 $0x31, Y%d, Y%d, Y9", q+4, q)
+			g.p("\tVMULPS Y15, Y8, Y8")
+			g.p("\tVMULPS Y15, Y9, Y9")
+			g.p("\tVMOVUPS Y8, %s", out[q])
+			g.p("\tVMOVUPS Y9, %s", out[q+4])
+		}
+	} else {
+		for q := 0; q < 4; q++ {
+			g.p("\tVMULPS Y15, Y%d, Y%d", q, q)
+			g.p("\tVMOVUPS X%d, %s", q, out[q])
+			g.p("\tVEXTRACTF128 $1, Y%d, %s", q, out[q+4])
+		}
+	}
+	g.p("\tADDQ $32, SI")
+	g.p("\tADDQ $32, R8")
+	g.p("\tADDQ R11, DI")
+	g.p("\tADDQ R11, R10")
+	g.p("\tDECQ AX")
+	g.p("\tJNZ %sloop", name)
+	g.p("%sdone:", name)
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
+	g.p("")
+}
+
 // axpy emits y[i] += alpha*x[i] for i < n&^(width-1).
 func (g *gen) axpy(s isa) {
 	w := s.bytes / 4
@@ -310,6 +381,8 @@ func main() {
 		g.gemvN(s, s.gemvAcc)
 		g.axpy(s)
 	}
+	g.transpose(8)
+	g.transpose(4)
 
 	if err := os.WriteFile("kernels_amd64.s", g.Bytes(), 0o644); err != nil {
 		log.Fatal(err)

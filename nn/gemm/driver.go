@@ -31,6 +31,9 @@ type kernel struct {
 	gemvN func(x, b []float32, ldb int, y []float32)
 	// axpy computes y[j] += alpha·x[j] for len(y) ≤ len(x).
 	axpy func(alpha float32, x, y []float32)
+	// transpose sets dst[q*stride+r] = alpha·src[r*ld+q] for r < h,
+	// q < kb, multiplying exactly once (see packT).
+	transpose func(dst []float32, stride int, src []float32, ld, h, kb int, alpha float32)
 }
 
 // minWorkPerThread is the number of multiply-adds (m·n·k) below which an
@@ -152,14 +155,14 @@ func runBlocked(kern *kernel, p *problem) {
 		nb := min(nc, p.n-jc)
 		for pc := 0; pc < p.k; pc += kc {
 			kb := min(kc, p.k-pc)
-			packB(kern.nr, bufs.b, p, pc, jc, kb, nb)
+			packB(kern, bufs.b, p, pc, jc, kb, nb)
 			beta, load := p.beta, p.beta != 0
 			if pc > 0 {
 				beta, load = 1, true
 			}
 			for ic := 0; ic < p.m; ic += mc {
 				mb := min(mc, p.m-ic)
-				packA(kern.mr, bufs.a, p, ic, pc, mb, kb)
+				packA(kern, bufs.a, p, ic, pc, mb, kb)
 				macroTile(kern, bufs.a, bufs.b, bufs.tile, p, ic, jc, mb, nb, kb, beta, load)
 			}
 		}

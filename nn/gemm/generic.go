@@ -5,10 +5,11 @@ var genericKernel = kernel{
 	name: "generic-4x4",
 	mr:   4, nr: 4,
 	kc: 256, mc: 128, nc: 1024,
-	micro: microGeneric,
-	nw:    256,
-	dots:  dotsGo,
-	axpy:  axpyGo,
+	micro:     microGeneric,
+	nw:        256,
+	dots:      dotsGo,
+	axpy:      axpyGo,
+	transpose: packT,
 }
 
 // microGeneric is the portable 4×4 micro-kernel (see microFunc).

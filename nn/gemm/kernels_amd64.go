@@ -36,6 +36,12 @@ func gemvNAVX2(k int, x, b *float32, ldb int, y *float32)
 //go:noescape
 func axpyAVX2(n int, alpha float32, x, y *float32)
 
+//go:noescape
+func transpose8(n8 int, src *float32, ld int, dst *float32, stride int, alpha float32)
+
+//go:noescape
+func transpose4(n8 int, src *float32, ld int, dst *float32, stride int, alpha float32)
+
 // asmFuncs are the assembly kernels of one instruction set.
 type asmFuncs struct {
 	width int // float32 lanes per vector
@@ -82,6 +88,31 @@ func asmKernel(name string, mr, nr, mc, nw int, f asmFuncs) kernel {
 				y[i] += alpha * x[i]
 			}
 		},
+		transpose: transposeAVX,
+	}
+}
+
+// transposeAVX is packT with the whole 8×8 and 4×8 blocks done by AVX
+// shuffles; the remaining rows and columns go through packT. Both multiply
+// by alpha exactly once, so the packed values are the same.
+func transposeAVX(dst []float32, stride int, src []float32, ld, h, kb int, alpha float32) {
+	n8 := kb / 8
+	r := 0
+	if n8 > 0 {
+		for ; r+8 <= h; r += 8 {
+			_, _ = src[(r+7)*ld+n8*8-1], dst[(n8*8-1)*stride+r+7]
+			transpose8(n8, &src[r*ld], ld, &dst[r], stride, alpha)
+		}
+		for ; r+4 <= h; r += 4 {
+			_, _ = src[(r+3)*ld+n8*8-1], dst[(n8*8-1)*stride+r+3]
+			transpose4(n8, &src[r*ld], ld, &dst[r], stride, alpha)
+		}
+	}
+	if r < h {
+		packT(dst[r:], stride, src[r*ld:], ld, h-r, kb, alpha)
+	}
+	if tail := kb - n8*8; tail > 0 && r > 0 {
+		packT(dst[n8*8*stride:], stride, src[n8*8:], ld, r, tail, alpha)
 	}
 }
 

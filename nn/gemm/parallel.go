@@ -31,7 +31,7 @@ func runSharedB(kern *kernel, w int, p *problem) {
 				c0 := panels * t / w * kern.nr
 				c1 := min(panels*(t+1)/w*kern.nr, nb)
 				if c1 > c0 {
-					packB(kern.nr, shared.b[c0*kb:], p, pc, jc+c0, kb, c1-c0)
+					packB(kern, shared.b[c0*kb:], p, pc, jc+c0, kb, c1-c0)
 				}
 			})
 			beta, load := p.beta, p.beta != 0
@@ -43,7 +43,7 @@ func runSharedB(kern *kernel, w int, p *problem) {
 				i1 := min(tiles*(t+1)/w*mr, p.m)
 				for ic := i0; ic < i1; ic += mc {
 					mb := min(mc, i1-ic)
-					packA(mr, own[t].a, p, ic, pc, mb, kb)
+					packA(kern, own[t].a, p, ic, pc, mb, kb)
 					macroTile(kern, own[t].a, shared.b[:roundUp(nb, kern.nr)*kb], own[t].tile, p, ic, jc, mb, nb, kb, beta, load)
 				}
 			})
