@@ -13,12 +13,19 @@
 // rows at a time when op(B) = Bᵀ, a register-resident block of outputs
 // otherwise.
 //
+// Packing transposes row-major A and transposed B with AVX 8×8 shuffles.
+// [SgemmThreads] shares each packed block of op(B) between goroutines that
+// own disjoint whole tiles of rows of C (or splits the columns when C has
+// few rows); products under about 2^18 multiply-adds per goroutine stay on
+// one goroutine.
+//
 // # Determinism
 //
 // Every element of C is reduced over k in an order that depends only on the
 // shape and the selected kernel, never on the number of threads: k is cut
 // at fixed KC boundaries and threads own disjoint whole tiles of C. Results
-// are therefore bitwise identical for every thread count and every call.
+// are therefore bitwise identical for every thread count and every call on
+// the same machine. Different kernels (machines) agree only to rounding.
 //
 // # Preconditions
 //
