@@ -93,6 +93,11 @@ type builder struct {
 func Build(doc *bson.Document, lim Limits) (*Graph, error) {
 	b := &builder{lim: lim.orDefault()}
 	g := &Graph{}
+	if v, ok := doc.Lookup("tag"); ok {
+		// BSON.jl would raise the whole top-level document as a tagged value
+		// (a ref, a struct...) while we would list its keys: refuse.
+		return nil, errAt(modelgate.EUNSUPPORTED, Root("tag"), v.Offset, "top-level-tag", "the top-level document has a tag key")
+	}
 	var refs *bson.Document
 	for _, e := range doc.Elements {
 		if e.Key == "_backrefs" {

@@ -33,6 +33,8 @@
 //
 // Build refuses, with a *modelgate.Error whose Where is "path (byte N)":
 //
+//   - a top-level document with a "tag" key ("top-level-tag", EUNSUPPORTED):
+//     BSON.jl would turn the whole file into that tagged value;
 //   - a "tag" that is not a string naming one of the eleven BSON.jl tags
 //     ("unknown-tag", EUNSUPPORTED) and a tagged document whose keys are not
 //     exactly the tag's ("tag-fields"), or whose fields have the wrong BSON

@@ -187,6 +187,13 @@ type Struct struct {
 	Prim *BitsType
 }
 
+// IsBits reports whether the struct's data was raw bytes rather than
+// fields. With Prim == nil the bytes belong to a type Build does not know
+// (CUDA.CuPtr, a user primitive type, or a non-primitive type given bytes,
+// which BSON.jl would splat into fields): callers must refuse to interpret
+// them.
+func (s *Struct) IsBits() bool { return s.Fields == nil }
+
 // DataType returns the struct's type when it is a datatype (through a
 // backref if needed), else nil.
 func (s *Struct) DataType() *DataType {

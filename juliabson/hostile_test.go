@@ -40,6 +40,7 @@ func hostileCases(tb testing.TB) []hostileCase {
 		c("backrefs-not-array", enc(tb, doc("model", int64(1), "_backrefs", doc("a", int64(1)))), modelgate.EINVALID, "bad-backrefs"),
 		{"backref-cycle-refused", selfCycle, juliabson.Limits{RefuseCycles: true}, modelgate.EUNSUPPORTED, "backref-cycle"},
 		// tags
+		c("top-level-tag", enc(tb, doc("tag", "ref", "path", strs("Base", "run"))), modelgate.EUNSUPPORTED, "top-level-tag"),
 		c("unknown-tag", model(tb, doc("tag", "eval", "code", "run(`id`)")), modelgate.EUNSUPPORTED, "unknown-tag"),
 		c("tag-not-string", model(tb, doc("tag", int64(1))), modelgate.EUNSUPPORTED, "unknown-tag"),
 		c("tag-extra-field", model(tb, doc("tag", "symbol", "name", "x", "extra", int64(1))), modelgate.EINVALID, "tag-fields"),
