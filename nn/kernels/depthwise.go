@@ -16,6 +16,9 @@ func DepthwiseConv2D(g Geom2D, img, w, out []float32) {
 				wv := w[kh*g.KW+kw]
 				off := kw*g.DW - g.PL
 				lo, hi := span(g.OW, g.SW, off, g.W)
+				if lo == hi {
+					continue
+				}
 				iw := lo*g.SW + off
 				if g.SW == 1 {
 					a, r := acc[lo:hi], row[iw:iw+hi-lo]

@@ -15,6 +15,9 @@ var geoms = []Geom2D{
 	{C: 2, H: 13, W: 7, KH: 3, KW: 2, SH: 2, SW: 3, DH: 2, DW: 1, PT: 0, PB: 2, PL: 1, PR: 0},
 	{C: 1, H: 1, W: 13, KH: 1, KW: 5, SH: 1, SW: 2, DH: 1, DW: 3, PL: 4, PR: 1},
 	{C: 4, H: 3, W: 3, KH: 3, KW: 3, SH: 3, SW: 3, DH: 1, DW: 1, PT: 2, PB: 2, PL: 2, PR: 2},
+	// taps that only ever see padding (found by FuzzConv)
+	{C: 2, H: 1, W: 4, KH: 1, KW: 3, SH: 1, SW: 1, DH: 1, DW: 3, PL: 6},
+	{C: 1, H: 5, W: 4, KH: 3, KW: 3, SH: 2, SW: 2, DH: 3, DW: 3, PT: 6, PB: 1, PL: 5, PR: 6},
 }
 
 func withOut(g Geom2D) Geom2D {
@@ -92,6 +95,30 @@ func TestCol2imAdjoint(t *testing.T) {
 		}
 		if math.Abs(a-b) > 1e-4*(1+math.Abs(a)) {
 			t.Fatalf("geometry %d: <im2col x, y> = %v, <x, col2im y> = %v", i, a, b)
+		}
+	}
+}
+
+// TestDepthwise checks DepthwiseConv2D against the column matrix.
+func TestDepthwise(t *testing.T) {
+	t.Parallel()
+	for i, g := range geoms {
+		g = withOut(g)
+		g.C = 1
+		img := randSlice(g.ImageLen(), uint64(i))
+		w := randSlice(g.KH*g.KW, uint64(i+9))
+		col := naiveIm2col(g, img)
+		out := randSlice(g.OH*g.OW, 5)
+		want := append([]float32(nil), out...)
+		DepthwiseConv2D(g, img, w, out)
+		for o := range want {
+			s := float64(want[o])
+			for r := range w {
+				s += float64(w[r]) * float64(col[r*g.OH*g.OW+o])
+			}
+			if math.Abs(float64(out[o])-s) > 1e-5*(1+math.Abs(s)) {
+				t.Fatalf("geometry %d: out[%d] = %v, want %v", i, o, out[o], s)
+			}
 		}
 	}
 }

@@ -71,7 +71,8 @@ func (g Geom2D) ColRows() int { return g.C * g.KH * g.KW }
 func (g Geom2D) ColLen() int { return g.ColRows() * g.OH * g.OW }
 
 // span returns the half-open range [lo, hi) of positions o in [0, count)
-// for which 0 <= o*stride+off < n.
+// for which 0 <= o*stride+off < n; an empty range is (0, 0). Callers must
+// not index with off when the range is empty (off may be negative).
 func span(count, stride, off, n int) (lo, hi int) {
 	if off < 0 {
 		lo = (-off + stride - 1) / stride
@@ -84,8 +85,8 @@ func span(count, stride, off, n int) (lo, hi int) {
 	if hi > count {
 		hi = count
 	}
-	if lo > hi {
-		lo = hi
+	if lo >= hi {
+		return 0, 0
 	}
 	return lo, hi
 }
@@ -126,6 +127,9 @@ func im2colRow(g Geom2D, plane, dst []float32, kh, kw int) {
 		}
 		clear(d[:wlo])
 		clear(d[whi:])
+		if wlo == whi {
+			continue
+		}
 		src := plane[ih*g.W : (ih+1)*g.W]
 		if g.SW == 1 {
 			copy(d[wlo:whi], src[wlo+offW:whi+offW])
