@@ -2,6 +2,7 @@ package nn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -70,7 +71,7 @@ func actPlain(a spec.Activation) func([]float32) {
 	case spec.ActGELUErf:
 		return actMap(geluErf64)
 	case spec.ActSwish, spec.ActSiLU:
-		return actMap(swish64)
+		return actSwish
 	case spec.ActSigmoid:
 		return actSigmoid
 	case spec.ActHardSigmoid:
@@ -91,6 +92,15 @@ func actPlain(a spec.Activation) func([]float32) {
 		return actMap(tanhShrink64)
 	}
 	return nil
+}
+
+// actAt sets the location of a compileAct error that has none.
+func actAt(err error, where string) error {
+	var e *modelgate.Error
+	if errors.As(err, &e) && e.Where == "" {
+		e.Where = where
+	}
+	return err
 }
 
 // actHasAlpha reports whether a takes an alpha (leakyrelu, elu, celu).
@@ -120,10 +130,7 @@ func newActivationLayer(l *spec.ActivationLayer, li spec.LayerInfo) (op, error) 
 	}
 	f, err := compileAct(l.Act)
 	if err != nil {
-		if e, ok := err.(*modelgate.Error); ok && e.Where == "" {
-			e.Where = li.Pointer
-		}
-		return nil, err
+		return nil, actAt(err, li.Pointer)
 	}
 	elems, err := ewSameShape(li)
 	if err != nil {

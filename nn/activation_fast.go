@@ -86,3 +86,15 @@ func actTanh(x []float32) {
 		x[i] = tanh32(v)
 	}
 }
+
+// actSwish applies x·σ(x) in place. Below -80, σ(x) nears the float32
+// subnormals, whose rounding x would magnify: float64 there.
+func actSwish(x []float32) {
+	for i, v := range x {
+		if v < -80 {
+			x[i] = float32(float64(v) * sigmoid64(float64(v)))
+			continue
+		}
+		x[i] = v * sigmoid32(v)
+	}
+}

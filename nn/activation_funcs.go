@@ -169,4 +169,3 @@ func actMapAlpha(f func(x, alpha float64) float64, alpha float64) func([]float32
 }
 
 func logSigmoid64(x float64) float64 { return -softplus64(-x) }
-func swish64(x float64) float64      { return x * sigmoid64(x) }

@@ -57,10 +57,7 @@ func newRNN(l *spec.RNN, li spec.LayerInfo, p params) (op, error) {
 	}
 	act, err := compileAct(l.Act)
 	if err != nil {
-		if e, ok := err.(*modelgate.Error); ok && e.Where == "" {
-			e.Where = li.Pointer
-		}
-		return nil, err
+		return nil, actAt(err, li.Pointer)
 	}
 	o, err := newRecurrent(recRNN, l.Hidden, l.ReturnSequences, l.InitialState, li, p)
 	if err != nil {
