@@ -40,6 +40,10 @@ type kernel struct {
 // extra goroutine costs more than it saves.
 const minWorkPerThread = 1 << 18
 
+// gemvRows is the largest m for which a product with op(B) = Bᵀ runs as
+// m single-row products instead of packing B.
+const gemvRows = 4
+
 // run dispatches p on kern using up to threads goroutines.
 func run(kern *kernel, threads int, p *problem) {
 	if p.m <= 0 || p.n <= 0 {
@@ -51,6 +55,17 @@ func run(kern *kernel, threads int, p *problem) {
 	}
 	if p.m == 1 {
 		runGemv(kern, threads, p, 1)
+		return
+	}
+	if p.m <= gemvRows && p.transB {
+		// Transposing B for packing would cost more than reading it m times.
+		for i := range p.m {
+			row := *p
+			row.m = 1
+			row.a = offsetA(p, i)
+			row.c = p.c[i*p.ldc:]
+			runGemv(kern, threads, &row, 1)
+		}
 		return
 	}
 	if p.n == 1 {
@@ -102,6 +117,14 @@ func workers(threads, units int, macs float64) int {
 		w = max(int(byWork), 1)
 	}
 	return w
+}
+
+// offsetA returns A starting at row i0 of op(A).
+func offsetA(p *problem, i0 int) []float32 {
+	if p.transA {
+		return p.a[i0:]
+	}
+	return p.a[i0*p.lda:]
 }
 
 // offsetB returns B starting at column j0 of op(B).
