@@ -2,6 +2,7 @@ package gemm
 
 import (
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -125,5 +126,29 @@ func BenchmarkShapes(b *testing.B) {
 				benchRun(b, selected, threads, tc, o)
 			})
 		}
+	}
+}
+
+// TestPercentOfPeak asserts the performance target: 1024³ on one
+// thread reaches 80% of the FMA peak measured in the same run (best of
+// interleaved windows). It is a measurement, so it only runs when
+// MODELGATE_PERF_TEST=1, on an otherwise idle machine.
+func TestPercentOfPeak(t *testing.T) {
+	if os.Getenv("MODELGATE_PERF_TEST") != "1" {
+		t.Skip("set MODELGATE_PERF_TEST=1 to run")
+	}
+	const s = 1024
+	o := benchOperands(s)
+	c := make([]float32, len(o.c))
+	var peak, best float64
+	for range 15 {
+		peak = max(peak, cpupeak.MeasureFMA(50*time.Millisecond, 1))
+		start := time.Now()
+		Sgemm(false, false, s, s, s, 1, o.a, o.lda, o.b, o.ldb, 0, c, o.ldc)
+		best = max(best, 2*s*s*s/time.Since(start).Seconds()/1e9)
+	}
+	t.Logf("%s: %.1f GFLOP/s, FMA peak (%s) %.1f GFLOP/s: %.1f%%", Kernel(), best, cpupeak.Path(), peak, 100*best/peak)
+	if best < 0.8*peak {
+		t.Errorf("1024³ reached %.1f%% of peak, want ≥ 80%%", 100*best/peak)
 	}
 }
