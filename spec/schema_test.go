@@ -134,3 +134,31 @@ func TestSchemaIsCopy(t *testing.T) {
 		t.Error("Schema returned shared storage")
 	}
 }
+
+// FuzzSchemaAgreement checks that the schema is never stricter than the Go
+// path: whatever ParseJSON accepts, the schema accepts. (The other way round
+// the schema is knowingly weaker; see go-only.txt.)
+func FuzzSchemaAgreement(f *testing.F) {
+	var extra []string
+	for _, tc := range invalidLayers {
+		extra = append(extra, string(doc(tc.shape, tc.layers)))
+	}
+	addSeeds(f, extra, "testdata/valid/*.json", "testdata/canonical/*.json", "testdata/invalid/*.json")
+	sch := compileSchema(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseJSON(data, modelgate.DefaultLimits())
+		if err != nil {
+			return
+		}
+		if err := schemaValidate(sch, data); err != nil {
+			t.Fatalf("ParseJSON accepts what the schema refuses: %v", err)
+		}
+		out, err := Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schemaValidate(sch, out); err != nil {
+			t.Fatalf("schema refuses a canonical form: %v\n%s", err, out)
+		}
+	})
+}
