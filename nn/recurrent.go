@@ -45,7 +45,8 @@ type recurrentOp struct {
 	where    string // JSON pointer of the layer
 	xwBudget int    // scratch cap for input projections, in elements (recXWBudget; tests lower it)
 
-	pool sync.Pool // *recState scratch, reused across calls
+	threads int       // goroutines per matrix product (see setThreads)
+	pool    sync.Pool // *recState scratch, reused across calls
 }
 
 var _ op = (*recurrentOp)(nil)
@@ -95,7 +96,7 @@ func newGRU(l *spec.GRU, li spec.LayerInfo, p params) (op, error) {
 // newRecurrent checks the shapes of li against the layer's settings and
 // binds its parameters.
 func newRecurrent(kind recKind, hidden int, retSeq, initState bool, li spec.LayerInfo, p params) (*recurrentOp, error) {
-	o := &recurrentOp{kind: kind, h: hidden, retSeq: retSeq, where: li.Pointer, xwBudget: recXWBudget}
+	o := &recurrentOp{kind: kind, h: hidden, retSeq: retSeq, where: li.Pointer, xwBudget: recXWBudget, threads: 1}
 	o.gates, o.hgates = recGates(kind)
 	if err := o.checkShapes(li); err != nil {
 		return nil, err
@@ -148,6 +149,14 @@ func recTranspose(m []float32, rows, cols int) []float32 {
 	}
 	return t
 }
+
+// setThreads lets the layer spread each matrix product over up to n
+// goroutines (n < 1 means 1). Results do not depend on n:
+// gemm.SgemmThreads is bitwise reproducible across thread counts. The
+// constructors default to one goroutine; a builder that knows
+// Options.Threads may call this right after construction, before the op
+// is shared.
+func (o *recurrentOp) setThreads(n int) { o.threads = max(1, n) }
 
 // recParam is one parameter tensor a recurrent layer binds.
 type recParam struct {

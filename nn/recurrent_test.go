@@ -2,9 +2,11 @@ package nn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/modelgate/modelgate"
@@ -323,14 +325,22 @@ func TestRecurrentErrors(t *testing.T) {
 	}
 }
 
-// nn2BenchRec benchmarks a recurrent op at T=50, F=128, H=256, batch 16.
+// nn2BenchRec benchmarks a recurrent op at T=50, F=128, H=256, batch 16,
+// with one goroutine per product and with GOMAXPROCS.
 func nn2BenchRec(b *testing.B, kind recKind) {
+	for _, threads := range []int{1, runtime.GOMAXPROCS(0)} {
+		b.Run(fmt.Sprint("threads=", threads), func(b *testing.B) { nn2BenchRecT(b, kind, threads) })
+	}
+}
+
+func nn2BenchRecT(b *testing.B, kind recKind, threads int) {
 	c := nn2Rec{kind, 50, 128, 256, 16, true, false, spec.Act{Activation: spec.ActTanh}}
 	rng := rand.New(rand.NewPCG(1, 1))
 	o, err := nn2Build(c, nn2RecParams(rng, c))
 	if err != nil {
 		b.Fatal(err)
 	}
+	o.(*recurrentOp).setThreads(threads)
 	x := nn2Rand(rng, c.n*c.t*c.f, 1)
 	out := make([]float32, c.n*c.t*c.h)
 	g, hg := recGates(kind)
@@ -439,4 +449,68 @@ func FuzzRecurrent(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRecurrentThreads checks that results are bitwise identical for one
+// and several goroutines per product.
+func TestRecurrentThreads(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(31, 32))
+	for _, kind := range []recKind{recRNN, recLSTM, recGRUv1, recGRUv3} {
+		c := nn2Rec{kind, 7, 33, 70, 5, true, true, spec.Act{Activation: spec.ActTanh}}
+		p := nn2RecParams(rng, c)
+		x := nn2Rand(rng, c.n*c.t*c.f, 1)
+		var outs [][]float32
+		for _, threads := range []int{1, 2, 3} {
+			o, err := nn2Build(c, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.(*recurrentOp).setThreads(threads)
+			out := make([]float32, c.n*c.t*c.h)
+			if err := o.forward(context.Background(), c.n, x, out); err != nil {
+				t.Fatal(err)
+			}
+			outs = append(outs, out)
+		}
+		for i := 1; i < len(outs); i++ {
+			for j := range outs[0] {
+				if outs[i][j] != outs[0][j] {
+					t.Fatalf("%v: thread counts differ at %d: %v vs %v", c, j, outs[i][j], outs[0][j])
+				}
+			}
+		}
+	}
+}
+
+// nn2LateCtx is a context whose Err turns to Canceled after ok calls.
+type nn2LateCtx struct {
+	context.Context
+	ok    int
+	calls int
+}
+
+func (c *nn2LateCtx) Err() error {
+	c.calls++
+	if c.calls > c.ok {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestRecurrentCancelMidway cancels during the time loop: forward must stop
+// with context.Canceled rather than finish the sequence.
+func TestRecurrentCancelMidway(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(41, 42))
+	c := nn2Rec{recLSTM, 300, 2, 3, 1, false, false, spec.Act{}}
+	o, err := nn2Build(c, nn2RecParams(rng, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := &nn2LateCtx{Context: context.Background(), ok: 2}
+	err = o.forward(ctx, 1, nn2Rand(rng, 600, 1), make([]float32, 3))
+	if !errors.Is(err, context.Canceled) || ctx.calls != 3 {
+		t.Fatalf("err %v after %d checks", err, ctx.calls)
+	}
 }
