@@ -45,6 +45,7 @@ func accuracyCases(big bool) []gemmCase {
 	bigShapes := [][3]int{
 		{1000, 33, 257}, {7, 1025, 1023}, {257, 257, 1025}, {1025, 65, 1000},
 		{1, 1025, 1000}, {1000, 1, 1023}, {1023, 100, 129}, {65, 1000, 300},
+		{40, 2100, 1030}, // several n and k blocks
 	}
 	for i, s := range bigShapes {
 		for j := range 2 {
@@ -104,7 +105,7 @@ func TestPathsMatchReference(t *testing.T) {
 // and that repeated calls do too.
 func TestThreadsBitwise(t *testing.T) {
 	t.Parallel()
-	shapes := [][3]int{{100, 129, 257}, {257, 65, 33}, {33, 1025, 100}, {1, 4000, 784}, {129, 1, 300}, {3, 2000, 500}, {600, 40, 300}}
+	shapes := [][3]int{{100, 129, 257}, {257, 65, 33}, {33, 1025, 100}, {1, 4000, 784}, {129, 1, 300}, {3, 2000, 500}, {600, 40, 300}, {40, 2100, 1100}}
 	for _, kp := range kernelPaths() {
 		t.Run(kp.kern.name, func(t *testing.T) {
 			if kp.missing != "" {
