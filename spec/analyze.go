@@ -158,6 +158,9 @@ func (z *analyzer) parallel(l *Parallel, in Shape, ptr, prefix string, depth int
 
 // combine merges paths with add, multiply or concat.
 func combine(c Combine, axis int, shapes []Shape, names []string, ptr string) (result, *modelgate.Error) {
+	if len(shapes) == 0 {
+		return result{}, modelgate.Errorf(modelgate.EINVALID, ptr, "no-branches", "nothing to combine")
+	}
 	first := shapes[0]
 	k := &calc{}
 	if c != CombineConcat {

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -64,9 +65,11 @@ func decodeLayer(raw jsontext.Value, where string) (Layer, error) {
 	}
 	l, err := NewLayer(t)
 	if err != nil {
-		e := err.(*modelgate.Error)
-		e.Where = where + "/type"
-		return nil, e
+		var e *modelgate.Error
+		if errors.As(err, &e) {
+			e.Where = where + "/type"
+		}
+		return nil, err
 	}
 	if err := json.Unmarshal(rest, l, strictOptions(where)); err != nil {
 		return nil, convertError(err, where, t)

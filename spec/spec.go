@@ -28,6 +28,29 @@
 // overwrites the members present in the document; after [Parse] every field
 // holds its effective value, and [Marshal] writes them all, so the canonical
 // form is fully explicit.
+//
+// # Decoding rules
+//
+// [ParseJSON] refuses: documents over Limits.SpecBytes; invalid UTF-8; anything
+// but one JSON object (trailing data, comments); duplicate member names at
+// any depth; unknown or wrong-case member names; null; nesting deeper than
+// Limits.Depth; more than 8×Limits.Layers+256 objects and arrays or
+// 64×Limits.Layers+4096 tokens; number literals over 32 bytes or outside
+// float64; anything but an integer literal where an integer is expected
+// (3.0, 1e3, "3" and true are refused); a missing or unknown layer type.
+// [ParseYAML] adds the YAML rules (one document; no anchors, aliases, merge
+// keys or custom tags; YAML 1.2 core scalars where only true and false are
+// booleans) and then runs the JSON path. [Validate] checks every range,
+// [Analyze] every shape and budget.
+//
+// # Errors
+//
+// Every function returns a [modelgate.Problems] whose elements are
+// *[modelgate.Error] values with Code (EINVALID, EUNSUPPORTED or ELIMIT),
+// Where (a JSON pointer such as "/layers/2/stride/0", or "byte N"), a stable
+// kebab-case Rule ("duplicate-key", "unknown-member", "type-mismatch",
+// "out-of-range", "shape-mismatch", ...) and a Message. The reference for
+// users is docs/format.md.
 package spec
 
 // FormatV1 is the value of the "format" member of a version 1 spec.
