@@ -10,8 +10,8 @@ import (
 	"github.com/modelgate/modelgate/spec"
 )
 
-// ewChunk is how many elements an element-wise op processes between two
-// checks of its context.
+// ewChunk is about how many elements an element-wise op processes between
+// two checks of its context.
 const ewChunk = 1 << 16
 
 // compileAct returns a function applying the activation a in place, or nil
@@ -115,9 +115,10 @@ func actErr(rule, format string, args ...any) *modelgate.Error {
 
 // activationOp is a standalone element-wise activation layer.
 type activationOp struct {
-	f     func([]float32) // nil for the identity
-	elems int             // elements per sample
-	where string          // JSON pointer of the layer
+	f       func([]float32) // nil for the identity
+	elems   int             // elements per sample
+	where   string          // JSON pointer of the layer
+	threads int             // goroutines (see setThreads)
 }
 
 var _ op = (*activationOp)(nil)
@@ -136,27 +137,29 @@ func newActivationLayer(l *spec.ActivationLayer, li spec.LayerInfo) (op, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &activationOp{f: f, elems: elems, where: li.Pointer}, nil
+	return &activationOp{f: f, elems: elems, where: li.Pointer, threads: 1}, nil
 }
 
-// forward copies in to out and applies the activation in chunks, checking
-// ctx between chunks.
+// setThreads lets forward split its elements over up to n goroutines (n <
+// 1 means 1). Each element is computed the same way whatever n is.
+func (o *activationOp) setThreads(n int) { o.threads = max(1, n) }
+
+// forward copies in to out and applies the activation in blocks, checking
+// ctx between blocks.
 func (o *activationOp) forward(ctx context.Context, n int, in, out []float32) error {
 	total, err := ewBatchLen(o.where, n, o.elems, len(in), len(out))
 	if err != nil {
 		return err
 	}
-	for lo := 0; lo < total; lo += ewChunk {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		hi := min(lo+ewChunk, total)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return parallelUnits(ctx, o.threads, total, 1, func(lo, hi int) {
 		copy(out[lo:hi], in[lo:hi])
 		if o.f != nil {
 			o.f(out[lo:hi])
 		}
-	}
-	return nil
+	})
 }
 
 // ewSameShape checks that li.Out equals li.In and returns its element count.

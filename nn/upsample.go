@@ -28,6 +28,7 @@ type upsampleOp struct {
 	ay, ax     upsAxis
 	where      string
 	planeElems int // oh*ow
+	threads    int // goroutines (see setThreads)
 }
 
 var _ op = (*upsampleOp)(nil)
@@ -48,7 +49,7 @@ func newUpsample(l *spec.Upsample, li spec.LayerInfo) (op, error) {
 	if _, err := ewElems(li.Pointer, li.Out); err != nil {
 		return nil, err
 	}
-	o := &upsampleOp{where: li.Pointer}
+	o := &upsampleOp{where: li.Pointer, threads: 1}
 	switch l.Mode {
 	case "nearest", "":
 	case "bilinear":
@@ -132,24 +133,25 @@ func (o *upsampleOp) forward(ctx context.Context, n int, in, out []float32) erro
 	if _, err := ewBatchLen2(o.where, n, o.c*inPlane, o.c*o.planeElems, len(in), len(out)); err != nil {
 		return err
 	}
-	planes := n * o.c
-	every := max(1, ewChunk/o.planeElems)
-	for p := range planes {
-		if p%every == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return parallelUnits(ctx, o.threads, n*o.c, o.planeElems, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			src := in[p*inPlane : (p+1)*inPlane]
+			dst := out[p*o.planeElems : (p+1)*o.planeElems]
+			if o.bilinear {
+				o.bilinearPlane(src, dst)
+			} else {
+				o.nearestPlane(src, dst)
 			}
 		}
-		src := in[p*inPlane : (p+1)*inPlane]
-		dst := out[p*o.planeElems : (p+1)*o.planeElems]
-		if o.bilinear {
-			o.bilinearPlane(src, dst)
-		} else {
-			o.nearestPlane(src, dst)
-		}
-	}
-	return nil
+	})
 }
+
+// setThreads lets forward split the channel planes over up to n goroutines
+// (n < 1 means 1). Each plane is computed the same way whatever n is.
+func (o *upsampleOp) setThreads(n int) { o.threads = max(1, n) }
 
 // nearestPlane fills one output plane by repetition.
 func (o *upsampleOp) nearestPlane(src, dst []float32) {
