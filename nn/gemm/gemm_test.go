@@ -101,6 +101,38 @@ func TestPathsMatchReference(t *testing.T) {
 	}
 }
 
+// smallBlocks returns kern with tiny cache blocks, so that small shapes
+// cross many k, m and n block boundaries.
+func smallBlocks(kern *kernel) *kernel {
+	k := *kern
+	k.name += "-smallblocks"
+	k.kc, k.mc, k.nc = 40, 2*k.mr, 3*k.nr
+	return &k
+}
+
+// TestSmallBlocks runs the blocking logic with tiny blocks on every path,
+// against the reference and across thread counts.
+func TestSmallBlocks(t *testing.T) {
+	t.Parallel()
+	shapes := [][3]int{{300, 100, 130}, {60, 500, 90}, {5, 300, 41}, {137, 97, 200}}
+	for _, base := range paths(t) {
+		kern := smallBlocks(base)
+		for i, s := range shapes {
+			tr := transposes[i%4]
+			tc := gemmCase{tA: tr[0], tB: tr[1], m: s[0], n: s[1], k: s[2], alpha: 2.5, beta: -1, pad: 1}
+			o := makeOperands(tc, 5)
+			want, bound := reference(tc, o)
+			one := call(kern, 1, tc, o)
+			check(t, tc, o, one, want, bound)
+			for _, th := range []int{2, 3, 8} {
+				if got := call(kern, th, tc, o); !slices.Equal(bitsOf(got), bitsOf(one)) {
+					t.Errorf("%s %v: %d threads differ from 1 thread", kern.name, tc, th)
+				}
+			}
+		}
+	}
+}
+
 // TestThreadsBitwise checks that every thread count gives the same bits,
 // and that repeated calls do too.
 func TestThreadsBitwise(t *testing.T) {
