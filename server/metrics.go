@@ -69,7 +69,7 @@ func (m *metrics) middleware() middleware.Middleware {
 			start := time.Now()
 			sw := middleware.Wrap(w)
 			next.ServeHTTP(sw, r)
-			route := r.Pattern
+			route := middleware.GetRoute(r.Context())
 			if route == "" {
 				route = "unmatched"
 			}

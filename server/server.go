@@ -74,6 +74,9 @@ type Config struct {
 	PredictBurst      int     // predict bucket size
 
 	TempDir string // where uploads are spooled; "" means os.TempDir()
+
+	GCInterval time.Duration // how often unreferenced blobs are collected; 0 disables
+	GCGrace    time.Duration // minimum age of a blob before collection
 }
 
 // Default returns the documented defaults.
@@ -97,6 +100,8 @@ func Default() Config {
 		UploadBurst:       10,
 		PredictsPerSecond: 1000,
 		PredictBurst:      2000,
+		GCInterval:        time.Hour,
+		GCGrace:           time.Hour,
 	}
 }
 
@@ -129,6 +134,7 @@ type Server struct {
 	srv      *http.Server
 	done     chan error
 	draining atomic.Bool
+	stopGC   context.CancelFunc
 }
 
 // New returns a server; call [Server.Open] to start it, or use
@@ -153,11 +159,13 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	s.cache = newModelCache(cfg.CacheBytes, s.metrics)
 	mux := http.NewServeMux()
-	s.Install(mux.Handle)
+	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, middleware.RecordRoute(h)) }
+	s.Install(handle)
 	if d.Mount != nil {
-		d.Mount(mux.Handle)
+		d.Mount(handle)
 	}
 	s.handler = middleware.Chain(
+		middleware.Route(),
 		middleware.RequestID(),
 		middleware.Log(logger),
 		s.metrics.middleware(),
@@ -195,6 +203,11 @@ func (s *Server) Open() error {
 		}
 		s.done <- err
 	}()
+	gcCtx, stop := context.WithCancel(context.Background())
+	s.stopGC = stop
+	if s.cfg.GCInterval > 0 {
+		go s.gcLoop(gcCtx, s.cfg.GCInterval, s.cfg.GCGrace)
+	}
 	s.log.Info("listening", "addr", ln.Addr().String())
 	return nil
 }
@@ -214,6 +227,7 @@ func (s *Server) Close() error {
 	if s.srv == nil {
 		return nil
 	}
+	s.stopGC()
 	// A fresh context: the caller's (signal) context is already done.
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()

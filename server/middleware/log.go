@@ -24,7 +24,7 @@ func Log(logger *slog.Logger) Middleware {
 			}
 			logger.LogAttrs(r.Context(), level, "request",
 				slog.String("method", r.Method),
-				slog.String("route", r.Pattern),
+				slog.String("route", GetRoute(r.Context())),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
 				slog.Int64("bytes", sw.Bytes),

@@ -145,3 +145,22 @@ func TestTimeout(t *testing.T) {
 		}
 	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 }
+
+func TestRoute(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.Handle("GET /v1/models/{name}", RecordRoute(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	var got string
+	h := Route()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		got = GetRoute(r.Context())
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/v1/models/secret-name", nil))
+	if got != "GET /v1/models/{name}" {
+		t.Fatalf("route %q", got)
+	}
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/nope", nil))
+	if got != "" {
+		t.Fatalf("unmatched route %q", got)
+	}
+}
