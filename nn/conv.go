@@ -143,6 +143,9 @@ func (c *convOp) forward(ctx context.Context, n int, in, out []float32) error {
 	if c.depthwise {
 		return c.forwardDepthwise(ctx, n, in, out)
 	}
+	if c.groups == 1 && n > 1 && c.g.OH*c.g.OW < batchCols {
+		return c.forwardBatched(ctx, n, in, out)
+	}
 	var col []float32
 	if !c.pointwise {
 		buf := c.cols.get(c.g.ColLen())
@@ -174,6 +177,54 @@ func (c *convOp) forward(ctx context.Context, n int, in, out []float32) error {
 		}
 		if c.act != nil {
 			c.act(y)
+		}
+	}
+	return nil
+}
+
+// Batched convolution: with few output positions per sample, one GEMM per
+// sample is too narrow to run fast, so up to batchBudget floats of column
+// matrix (several samples side by side) go through one GEMM.
+const (
+	batchCols   = 512     // output positions per sample below which samples are batched
+	batchBudget = 1 << 22 // floats of column matrix plus GEMM output per chunk (16 MiB)
+)
+
+// forwardBatched runs groups == 1 convolutions on chunks of samples: the
+// column matrices of a chunk sit side by side, one GEMM computes all of
+// their outputs, which are then copied to the samples' NCHW planes.
+func (c *convOp) forwardBatched(ctx context.Context, n int, in, out []float32) error {
+	k, f := c.g.ColRows(), c.fg
+	ohw := c.g.OH * c.g.OW
+	nb := min(n, max(1, batchBudget/((k+f)*ohw)))
+	buf := c.cols.get((k + f) * nb * ohw)
+	defer c.cols.put(buf)
+	for s0 := 0; s0 < n; s0 += nb {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m := min(nb, n-s0)
+		ld := m * ohw
+		col, tmp := (*buf)[:k*ld], (*buf)[k*ld:(k+f)*ld]
+		_ = parallelFor(ctx, c.threads, m, k*ld, func(_ context.Context, lo, hi int) error {
+			for j := lo; j < hi; j++ {
+				x := in[(s0+j)*c.inLen : (s0+j+1)*c.inLen]
+				kernels.Im2colLD(c.g, x, col[j*ohw:], ld, 0, c.g.C)
+			}
+			return nil
+		})
+		gemm.SgemmThreads(c.threads, false, false, f, ld, k, 1, c.w, k, col, ld, 0, tmp, ld)
+		for j := 0; j < m; j++ {
+			y := out[(s0+j)*c.outLen : (s0+j+1)*c.outLen]
+			for fi := 0; fi < f; fi++ {
+				copy(y[fi*ohw:(fi+1)*ohw], tmp[fi*ld+j*ohw:])
+			}
+			if c.bias != nil {
+				addChannelBias(y, ohw, c.bias)
+			}
+			if c.act != nil {
+				c.act(y)
+			}
 		}
 	}
 	return nil

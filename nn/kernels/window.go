@@ -99,13 +99,20 @@ func Im2col(g Geom2D, img, col []float32) { Im2colChannels(g, img, col, 0, g.C) 
 // Im2colChannels is Im2col restricted to the rows of channels [c0, c1); it
 // writes only those rows, so disjoint ranges can run concurrently.
 func Im2colChannels(g Geom2D, img, col []float32, c0, c1 int) {
+	Im2colLD(g, img, col, g.OH*g.OW, c0, c1)
+}
+
+// Im2colLD is Im2colChannels writing row r of the column matrix at
+// col[r*ld:], ld >= OH*OW: several images can share one wide column matrix
+// (batched convolution), each at its own column offset.
+func Im2colLD(g Geom2D, img, col []float32, ld, c0, c1 int) {
 	ohw := g.OH * g.OW
 	row := c0 * g.KH * g.KW
 	for c := c0; c < c1; c++ {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
 		for kh := 0; kh < g.KH; kh++ {
 			for kw := 0; kw < g.KW; kw++ {
-				dst := col[row*ohw : (row+1)*ohw]
+				dst := col[row*ld : row*ld+ohw]
 				im2colRow(g, plane, dst, kh, kw)
 				row++
 			}
