@@ -51,6 +51,8 @@ func commandTable() []command {
 		{"inspect", "show layers, output shapes, parameters and FLOPs", cmdInspect},
 		{"run", "run a package on a JSON or .npy input", cmdRun},
 		{"schema", "print the JSON Schema of the model spec", cmdSchema},
+		{"serve", "run the HTTP service (models, predictions, tokens)", cmdServe},
+		{"token", "create, list and revoke API tokens", cmdToken},
 		{"version", "print the modelgate version", cmdVersion},
 	}
 }
