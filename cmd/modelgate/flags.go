@@ -104,9 +104,15 @@ type limitFlags struct {
 	params, flops, activation, inputB int64
 }
 
-// addLimitFlags registers the --max-* budget flags. Zero means the default
-// from modelgate.DefaultLimits.
-func addLimitFlags(fs *flag.FlagSet) *limitFlags {
+// addLimitFlags registers every --max-* budget flag. Zero means the
+// default from modelgate.DefaultLimits.
+func addLimitFlags(fs *flag.FlagSet) *limitFlags { return registerLimitFlags(fs, true) }
+
+// addPackageLimitFlags registers the budget flags that matter when a
+// package is only loaded (no --max-batch, --max-input-bytes).
+func addPackageLimitFlags(fs *flag.FlagSet) *limitFlags { return registerLimitFlags(fs, false) }
+
+func registerLimitFlags(fs *flag.FlagSet, forRun bool) *limitFlags {
 	d := modelgate.DefaultLimits()
 	l := &limitFlags{}
 	fs.Int64Var(&l.specBytes, "max-spec-bytes", d.SpecBytes, "largest model.json/model.yaml in bytes")
@@ -115,8 +121,11 @@ func addLimitFlags(fs *flag.FlagSet) *limitFlags {
 	fs.Int64Var(&l.flops, "max-flops", d.FLOPs, "most floating-point operations per sample")
 	fs.Int64Var(&l.activation, "max-activation-bytes", d.ActivationBytes, "largest live activation per sample in bytes")
 	fs.IntVar(&l.layers, "max-layers", d.Layers, "most layers in a model, nested included")
-	fs.IntVar(&l.batch, "max-batch", d.Batch, "most samples per Predict call")
-	fs.Int64Var(&l.inputB, "max-input-bytes", d.InputBytes, "largest input chunk held in memory, in bytes")
+	l.batch, l.inputB = d.Batch, d.InputBytes
+	if forRun {
+		fs.IntVar(&l.batch, "max-batch", d.Batch, "most samples per Predict call")
+		fs.Int64Var(&l.inputB, "max-input-bytes", d.InputBytes, "largest input chunk held in memory, in bytes")
+	}
 	return l
 }
 

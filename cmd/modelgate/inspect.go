@@ -55,7 +55,7 @@ type inspectJSON struct {
 func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet(inspectHelp, stderr)
 	format := formatFlag(fs)
-	lf := addLimitFlags(fs)
+	lf := addPackageLimitFlags(fs)
 	pos, code, ok := parseArgs(fs, inspectHelp, args, stdout)
 	if !ok {
 		return code

@@ -42,7 +42,7 @@ type validateJSON struct {
 func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet(validateHelp, stderr)
 	format := formatFlag(fs)
-	lf := addLimitFlags(fs)
+	lf := addPackageLimitFlags(fs)
 	pos, code, ok := parseArgs(fs, validateHelp, args, stdout)
 	if !ok {
 		return code
