@@ -151,3 +151,19 @@ func FuzzEmbedding(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkEmbedding looks up 16×128 tokens in a 10000×256 table.
+func BenchmarkEmbedding(b *testing.B) {
+	o := nn2Embedding(b, 10000, 256, 128)
+	in := make([]float32, 16*128)
+	for i := range in {
+		in[i] = float32(i * 7919 % 10000)
+	}
+	out := make([]float32, 16*128*256)
+	for b.Loop() {
+		if err := o.forward(context.Background(), 16, in, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(out))*4*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}
