@@ -4,22 +4,41 @@
 //
 // # Binding
 //
-// [Bind] takes a spec, its static [spec.Analysis] and a [Weights] source.
-// Every parameter tensor the analysis expects must be present with exactly
-// the spec's dtype and shape, every tensor of the weights must be consumed
-// exactly once, and every value must be finite. All binding problems are
-// collected into one [modelgate.Problems]. The parameter budget is checked
-// before anything is allocated.
+// [Bind] takes a spec, its static [spec.Analysis] (from spec.Analyze) and a
+// [Weights] source such as *safetensors.File. It checks:
+//
+//   - the parameter budget (Limits.Params, Limits.Tensors) against the
+//     analysis, before anything is allocated or read;
+//   - that the analysis describes the spec (same input, one LayerInfo per
+//     layer in pre-order, chained shapes, every shape within
+//     Limits.ActivationBytes per sample);
+//   - every expected tensor: present ("missing-tensor"), with the spec's
+//     dtype ("dtype-mismatch") and exact shape ("shape-mismatch"), and no
+//     other tensor in the file ("unexpected-tensor", "duplicate-tensor");
+//     all of these are collected into one [modelgate.Problems];
+//   - every value finite ("non-finite-weight", again all collected) and
+//     every batchnorm variance >= 0 ("negative-variance");
+//   - every layer's hyper-parameters and output shape against our own
+//     computation ("analysis-mismatch"), and that each tensor is consumed by
+//     exactly one layer ("unused-tensor").
+//
+// Errors are *[modelgate.Error] values (Where = tensor name or layer JSON
+// pointer) or a Problems list of them; a cancelled context is returned as
+// the context's error.
 //
 // # Running
 //
-// A bound [Model] is immutable. [Model.Predict] is safe for concurrent use,
-// deterministic (the same bits on every call and for every thread count) and
-// honours cancellation between layers and inside long loops. Per-call
-// buffers come from pools owned by the model.
+// A bound [Model] is immutable. [Model.Predict] takes [N, input...] with
+// 1 <= N <= Limits.Batch ("input-shape", "batch-size", "input-length"), is
+// safe for concurrent use, deterministic (the same bits on every call and
+// for every Options.Threads: work is split only over independent outputs)
+// and checks its context between layers and inside long loops. Per-call
+// buffers (two ping-pong activation buffers per layer list, im2col scratch)
+// come from pools owned by the model.
 //
-// Matrix products go through package gemm; sliding-window, pooling,
-// normalisation and softmax kernels live in package kernels.
+// Matrix products (dense, im2col convolution, transposed convolution) go
+// through package gemm; sliding-window, pooling, normalisation and softmax
+// kernels live in package kernels.
 package nn
 
 import (
