@@ -50,6 +50,7 @@ func commandTable() []command {
 		{"validate", "check a model package; print every problem", cmdValidate},
 		{"inspect", "show layers, output shapes, parameters and FLOPs", cmdInspect},
 		{"run", "run a package on a JSON or .npy input", cmdRun},
+		{"export", "write a package as an ONNX model", cmdExport},
 		{"schema", "print the JSON Schema of the model spec", cmdSchema},
 		{"serve", "run the HTTP service (models, predictions, tokens)", cmdServe},
 		{"token", "create, list and revoke API tokens", cmdToken},
