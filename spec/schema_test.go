@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-json-experiment/json"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -161,4 +164,39 @@ func FuzzSchemaAgreement(f *testing.F) {
 			t.Fatalf("schema refuses a canonical form: %v\n%s", err, out)
 		}
 	})
+}
+
+// TestSchemaEnums checks that the schema's closed sets match the Go ones.
+func TestSchemaEnums(t *testing.T) {
+	t.Parallel()
+	var s struct {
+		Defs struct {
+			Activation struct {
+				Enum []string `json:"enum"`
+			} `json:"activation"`
+			Layer struct {
+				Properties struct {
+					Type struct {
+						Enum []string `json:"enum"`
+					} `json:"type"`
+				} `json:"properties"`
+			} `json:"layer"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(Schema(), &s); err != nil {
+		t.Fatal(err)
+	}
+	var acts, types []string
+	for _, a := range Activations() {
+		acts = append(acts, string(a))
+	}
+	for _, ty := range Types() {
+		types = append(types, string(ty))
+	}
+	if !slices.Equal(s.Defs.Activation.Enum, acts) {
+		t.Errorf("schema activations %v, Go %v", s.Defs.Activation.Enum, acts)
+	}
+	if !slices.Equal(s.Defs.Layer.Properties.Type.Enum, types) {
+		t.Errorf("schema layer types %v, Go %v", s.Defs.Layer.Properties.Type.Enum, types)
+	}
 }
