@@ -118,7 +118,7 @@ func BenchmarkMicro(b *testing.B) {
 // BenchmarkShapes measures small and layer-like shapes on the selected
 // path: m×n×k, transB as a dense layer with weights stored [out, in].
 func BenchmarkShapes(b *testing.B) {
-	for _, s := range [][3]int{{8, 8, 8}, {32, 32, 32}, {64, 64, 64}, {128, 128, 128}, {32, 1024, 784}, {8, 10, 1024}, {64, 512, 512}, {1000, 1, 1023}} {
+	for _, s := range [][3]int{{8, 8, 8}, {32, 32, 32}, {64, 64, 64}, {128, 128, 128}, {32, 1024, 784}, {8, 10, 1024}, {64, 512, 512}, {256, 1024, 1024}, {1000, 1, 1023}} {
 		for _, threads := range []int{1, 2} {
 			tc := gemmCase{tB: true, m: s[0], n: s[1], k: s[2], alpha: 1}
 			o := makeOperands(tc, 1)
@@ -150,5 +150,28 @@ func TestPercentOfPeak(t *testing.T) {
 	t.Logf("%s: %.1f GFLOP/s, FMA peak (%s) %.1f GFLOP/s: %.1f%%", Kernel(), best, cpupeak.Path(), peak, 100*best/peak)
 	if best < 0.8*peak {
 		t.Errorf("1024³ reached %.1f%% of peak, want ≥ 80%%", 100*best/peak)
+	}
+}
+
+// BenchmarkPacked measures dense-layer shapes (weights [n, k], transB) with
+// the weights packed once, to compare with BenchmarkShapes.
+func BenchmarkPacked(b *testing.B) {
+	for _, s := range [][3]int{{32, 1024, 784}, {64, 512, 512}, {256, 1024, 1024}} {
+		tc := gemmCase{tB: true, m: s[0], n: s[1], k: s[2], alpha: 1}
+		o := makeOperands(tc, 1)
+		pb := PackB(true, tc.k, tc.n, o.b, o.ldb)
+		c := make([]float32, len(o.c))
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%dx%dx%d/threads=%d", s[0], s[1], s[2], threads), func(b *testing.B) {
+				start := time.Now()
+				n := 0
+				for b.Loop() {
+					SgemmPacked(threads, false, tc.m, 1, o.a, o.lda, pb, 0, c, o.ldc)
+					n++
+				}
+				flops := 2 * float64(tc.m*tc.n*tc.k) * float64(n)
+				b.ReportMetric(flops/time.Since(start).Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

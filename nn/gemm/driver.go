@@ -46,6 +46,12 @@ const gemvRows = 4
 
 // run dispatches p on kern using up to threads goroutines.
 func run(kern *kernel, threads int, p *problem) {
+	runWith(kern, threads, p, nil)
+}
+
+// runWith is run with op(B) optionally already packed in pb (for kern and
+// p's k and n); the single-row paths read p.b instead.
+func runWith(kern *kernel, threads int, p *problem, pb *PackedB) {
 	if p.m <= 0 || p.n <= 0 {
 		return
 	}
@@ -85,8 +91,12 @@ func run(kern *kernel, threads int, p *problem) {
 		runBlocked(kern, p)
 		return
 	}
+	if pb != nil {
+		runSharedB(kern, workers(threads, mt, macs(p)), p, pb)
+		return
+	}
 	if splitM {
-		runSharedB(kern, w, p)
+		runSharedB(kern, w, p, nil)
 		return
 	}
 	var wg sync.WaitGroup

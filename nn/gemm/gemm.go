@@ -19,6 +19,9 @@
 // few rows); products under about 2^18 multiply-adds per goroutine stay on
 // one goroutine.
 //
+// Weights used for many products can be packed once with [PackB] and
+// multiplied with [SgemmPacked], which skips the packing of op(B).
+//
 // # Determinism
 //
 // Every element of C is reduced over k in an order that depends only on the

@@ -3,18 +3,23 @@ package gemm
 import "sync"
 
 // runSharedB computes p with w goroutines that share each packed block of
-// op(B): the goroutines pack disjoint panels of it, then each multiplies
-// its own whole tiles of rows of C (packing its own A blocks). k blocks and
-// tile boundaries are the same as in runBlocked, so the result is too.
-func runSharedB(kern *kernel, w int, p *problem) {
+// op(B): the goroutines pack disjoint panels of it (unless pb already holds
+// them), then each multiplies its own whole tiles of rows of C (packing its
+// own A blocks). k blocks and tile boundaries are the same as in
+// runBlocked, so the result is too.
+func runSharedB(kern *kernel, w int, p *problem, pb *PackedB) {
 	mr := kern.mr
 	tiles := (p.m + mr - 1) / mr
 	kc := kBlock(kern, p.k)
 	nc := min(kern.nc, roundUp(p.n, kern.nr))
 	mc := min(kern.mc, roundUp((p.m+w-1)/w, mr))
-	shared := bufPool.Get().(*buffers)
-	defer bufPool.Put(shared)
-	shared.b = aligned(shared.b, nc*kc)
+	var bbuf []float32
+	if pb == nil {
+		shared := bufPool.Get().(*buffers)
+		defer bufPool.Put(shared)
+		shared.b = aligned(shared.b, nc*kc)
+		bbuf = shared.b
+	}
 	own := make([]*buffers, w)
 	for t := range own {
 		own[t] = bufPool.Get().(*buffers)
@@ -27,13 +32,18 @@ func runSharedB(kern *kernel, w int, p *problem) {
 		panels := (nb + kern.nr - 1) / kern.nr
 		for pc := 0; pc < p.k; pc += kc {
 			kb := min(kc, p.k-pc)
-			fork(w, func(t int) {
-				c0 := panels * t / w * kern.nr
-				c1 := min(panels*(t+1)/w*kern.nr, nb)
-				if c1 > c0 {
-					packB(kern, shared.b[c0*kb:], p, pc, jc+c0, kb, c1-c0)
-				}
-			})
+			bp := bbuf
+			if pb != nil {
+				bp = pb.block(jc, pc)
+			} else {
+				fork(w, func(t int) {
+					c0 := panels * t / w * kern.nr
+					c1 := min(panels*(t+1)/w*kern.nr, nb)
+					if c1 > c0 {
+						packB(kern, bp[c0*kb:], p, pc, jc+c0, kb, c1-c0)
+					}
+				})
+			}
 			beta, load := p.beta, p.beta != 0
 			if pc > 0 {
 				beta, load = 1, true
@@ -44,7 +54,7 @@ func runSharedB(kern *kernel, w int, p *problem) {
 				for ic := i0; ic < i1; ic += mc {
 					mb := min(mc, i1-ic)
 					packA(kern, own[t].a, p, ic, pc, mb, kb)
-					macroTile(kern, own[t].a, shared.b[:roundUp(nb, kern.nr)*kb], own[t].tile, p, ic, jc, mb, nb, kb, beta, load)
+					macroTile(kern, own[t].a, bp[:panels*kern.nr*kb], own[t].tile, p, ic, jc, mb, nb, kb, beta, load)
 				}
 			})
 		}
