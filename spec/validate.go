@@ -13,14 +13,14 @@ import (
 
 // Text limits of spec v1.
 const (
-	MaxNameLen        = 128  // bytes of Spec.Name, metadata keys and short source strings
-	MaxDescriptionLen = 4096 // bytes of Spec.Description and of each metadata value
-	MaxMetadata       = 64   // metadata entries
-	MaxNotes          = 64   // Source.Notes entries
-	MaxNoteLen        = 1024 // bytes of one note
-	MaxKernel         = 1 << 16
-	MaxStride         = 1 << 16
-	MaxUpsample       = 64
+	MaxNameLen        = 128     // bytes of Spec.Name, metadata keys and short source strings
+	MaxDescriptionLen = 4096    // bytes of Spec.Description and of each metadata value
+	MaxMetadata       = 64      // metadata entries
+	MaxNotes          = 64      // Source.Notes entries
+	MaxNoteLen        = 1024    // bytes of one note
+	MaxKernel         = 1 << 16 // kernel size per axis
+	MaxStride         = 1 << 16 // stride, dilation and output_padding per axis
+	MaxUpsample       = 64      // upsample scale per axis
 )
 
 // Weights dtypes allowed in WeightsRef.DType.
