@@ -59,12 +59,36 @@ func runWith(kern *kernel, threads int, p *problem, pb *PackedB) {
 		scaleC(p)
 		return
 	}
-	if p.m == 1 {
-		runGemv(kern, threads, p, 1)
+	if runRows(kern, threads, p) {
 		return
 	}
-	if p.m <= gemvRows && p.transB {
-		// Transposing B for packing would cost more than reading it m times.
+	mt := (p.m + kern.mr - 1) / kern.mr
+	nt := (p.n + kern.nr - 1) / kern.nr
+	if pb != nil {
+		runSharedB(kern, workers(threads, mt, macs(p)), p, pb)
+		return
+	}
+	if mt >= nt || mt >= 4*threads {
+		if w := workers(threads, mt, macs(p)); w > 1 {
+			runSharedB(kern, w, p, nil)
+			return
+		}
+	} else if w := workers(threads, nt, macs(p)); w > 1 {
+		runSplitN(kern, w, nt, p)
+		return
+	}
+	runBlocked(kern, p)
+}
+
+// runRows handles the shapes that take the unpacked single-row path and
+// reports whether p was one of them: m == 1, n == 1, and m ≤ gemvRows with
+// op(B) = Bᵀ (where transposing B for packing costs more than reading it m
+// times).
+func runRows(kern *kernel, threads int, p *problem) bool {
+	switch {
+	case p.m == 1:
+		runGemv(kern, threads, p, 1)
+	case p.m <= gemvRows && p.transB:
 		for i := range p.m {
 			row := *p
 			row.m = 1
@@ -72,37 +96,21 @@ func runWith(kern *kernel, threads int, p *problem, pb *PackedB) {
 			row.c = p.c[i*p.ldc:]
 			runGemv(kern, threads, &row, 1)
 		}
-		return
-	}
-	if p.n == 1 {
+	case p.n == 1:
 		t := transposeN(p)
 		runGemv(kern, threads, &t, p.ldc)
-		return
+	default:
+		return false
 	}
-	mt := (p.m + kern.mr - 1) / kern.mr
-	nt := (p.n + kern.nr - 1) / kern.nr
-	splitM := mt >= nt || mt >= 4*threads
-	tiles := nt
-	if splitM {
-		tiles = mt
-	}
-	w := workers(threads, tiles, macs(p))
-	if w <= 1 {
-		runBlocked(kern, p)
-		return
-	}
-	if pb != nil {
-		runSharedB(kern, workers(threads, mt, macs(p)), p, pb)
-		return
-	}
-	if splitM {
-		runSharedB(kern, w, p, nil)
-		return
-	}
+	return true
+}
+
+// runSplitN computes p on w goroutines that each own whole tiles of
+// columns of C (of nt in all) and pack their own part of op(B).
+func runSplitN(kern *kernel, w, nt int, p *problem) {
 	var wg sync.WaitGroup
 	for t := range w {
-		lo, hi := tiles*t/w, tiles*(t+1)/w
-		j0, j1 := lo*kern.nr, min(hi*kern.nr, p.n)
+		j0, j1 := nt*t/w*kern.nr, min(nt*(t+1)/w*kern.nr, p.n)
 		sub := *p
 		sub.n = j1 - j0
 		sub.b = offsetB(p, j0)
@@ -153,8 +161,9 @@ type buffers struct {
 
 var bufPool = sync.Pool{New: func() any { return new(buffers) }}
 
-// aligned returns a zeroed slice of n float32 whose first element is 64-byte
-// aligned, reusing buf when it is large enough.
+// aligned returns a slice of n float32 whose first element is 64-byte
+// aligned, reusing buf (contents and all) when it is large enough; a new
+// slice is zeroed.
 func aligned(buf []float32, n int) []float32 {
 	if cap(buf) >= n && uintptr(unsafe.Pointer(unsafe.SliceData(buf)))%64 == 0 {
 		return buf[:n]
