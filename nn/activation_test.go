@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -440,6 +441,19 @@ func TestFastSigmoidTanh(t *testing.T) {
 		worstS, worstT = max(worstS, rs), max(worstT, rt)
 	}
 	t.Logf("max relative error: sigmoid %.3g, tanh %.3g over %d inputs", worstS, worstT, len(xs))
+	// The slice kernels inline expf: they must agree bitwise with the
+	// scalar functions checked above.
+	xs = append(xs, float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), -100, 100, 9.6, -9.6)
+	ys, yt := slices.Clone(xs), slices.Clone(xs)
+	actSigmoid(ys)
+	actTanh(yt)
+	for i, x := range xs {
+		s, th := sigmoid32(x), tanh32(x)
+		if math.Float32bits(ys[i]) != math.Float32bits(s) && !(s != s && ys[i] != ys[i]) ||
+			math.Float32bits(yt[i]) != math.Float32bits(th) && !(th != th && yt[i] != yt[i]) {
+			t.Fatalf("x=%v: slice kernels %v %v, scalar %v %v", x, ys[i], yt[i], s, th)
+		}
+	}
 	if v := sigmoid32(float32(math.NaN())); v == v {
 		t.Error("sigmoid(NaN) is not NaN")
 	}
