@@ -16,6 +16,7 @@ const maxNesting = modelgate.MaxDepth
 type builder struct {
 	an      *spec.Analysis
 	tensors map[string][]float32 // full name -> data
+	shapes  map[string]spec.Shape // full name -> shape from the analysis
 	used    map[string]bool      // full names handed out to a layer
 	next    int                  // index of the next layer in an.Layers
 	threads int

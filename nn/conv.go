@@ -125,7 +125,11 @@ func newConv(l *spec.Conv, li spec.LayerInfo, p params, threads int) (op, error)
 	c.g = g
 	c.depthwise = g.C == 1 && g.KH*g.KW > 1
 	c.pointwise = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PT+g.PB+g.PL+g.PR == 0
-	if c.w, err = getParam(li, p, "weight", l.Filters*g.ColRows()); err != nil {
+	wshape := append([]int{l.Filters, g.C}, g.KH, g.KW)
+	if len(l.Kernel) == 1 {
+		wshape = []int{l.Filters, g.C, g.KW}
+	}
+	if c.w, err = getParam(li, p, "weight", wshape...); err != nil {
 		return nil, err
 	}
 	if l.Bias {

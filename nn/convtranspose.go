@@ -53,7 +53,7 @@ func newConvTranspose(l *spec.ConvTranspose, li spec.LayerInfo, p params, thread
 	}
 	c := &convTOp{g: g, groups: l.Groups, cg: cin / l.Groups, threads: threads,
 		inLen: int(li.In.Elements()), outLen: int(li.Out.Elements())}
-	if c.w, err = getParam(li, p, "weight", cin*g.ColRows()); err != nil {
+	if c.w, err = getParam(li, p, "weight", cin, fg, g.KH, g.KW); err != nil {
 		return nil, err
 	}
 	if l.Bias {

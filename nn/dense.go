@@ -30,7 +30,7 @@ func newDense(l *spec.Dense, li spec.LayerInfo, p params, threads int) (op, erro
 		return nil, err
 	}
 	var err error
-	if d.w, err = getParam(li, p, "weight", d.units*d.in); err != nil {
+	if d.w, err = getParam(li, p, "weight", d.units, d.in); err != nil {
 		return nil, err
 	}
 	if l.Bias {

@@ -79,11 +79,16 @@ func checkOut(li spec.LayerInfo, got spec.Shape) error {
 	return nil
 }
 
-// getParam fetches a parameter and checks its element count.
-func getParam(li spec.LayerInfo, p params, name string, n int) ([]float32, error) {
+// getParam fetches a parameter and checks it has exactly the shape this
+// package computes for it (not only the analysis's).
+func getParam(li spec.LayerInfo, p params, name string, shape ...int) ([]float32, error) {
 	d := p.get(name)
-	if d == nil || len(d) != n {
-		return nil, errLayer(li, "analysis-mismatch", "parameter %s%s missing or not %d elements", li.Prefix, name, n)
+	if d == nil || int64(len(d)) != spec.Shape(shape).Elements() {
+		return nil, errLayer(li, "analysis-mismatch", "parameter %s%s missing or not of shape %v", li.Prefix, name, spec.Shape(shape))
+	}
+	if lp, ok := p.(*layerParams); ok && !slices.Equal(lp.b.shapes[li.Prefix+name], spec.Shape(shape)) {
+		return nil, errLayer(li, "analysis-mismatch", "parameter %s%s has shape %v, the layer needs %v",
+			li.Prefix, name, lp.b.shapes[li.Prefix+name], spec.Shape(shape))
 	}
 	return d, nil
 }

@@ -103,7 +103,10 @@ func Bind(ctx context.Context, s *spec.Spec, a *spec.Analysis, w Weights, opt Op
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{an: a, tensors: tensors, threads: threads, limits: lim}
+	b := &builder{an: a, tensors: tensors, threads: threads, limits: lim, shapes: make(map[string]spec.Shape, len(a.Params))}
+	for _, p := range a.Params {
+		b.shapes[p.Name] = p.Shape
+	}
 	root, out, err := b.sequence(s.Layers, a.Input, 0)
 	if err != nil {
 		return nil, err

@@ -100,7 +100,7 @@ func newLayerNorm(l *spec.LayerNorm, li spec.LayerInfo, p params, threads int) (
 		return nil, errLayer(li, "bad-dims", "dims %d outside 1..%d", l.Dims, r)
 	}
 	o := &normOp{layer: true, d: int(li.In[r-l.Dims:].Elements()), threads: threads}
-	return o.finish(li, p, l.Eps, l.Affine, l.Act, o.d)
+	return o.finish(li, p, l.Eps, l.Affine, l.Act, li.In[r-l.Dims:])
 }
 
 func newGroupNorm(li spec.LayerInfo, p params, groups int, eps float64, affine bool, act spec.Act, threads int) (op, error) {
@@ -112,12 +112,12 @@ func newGroupNorm(li spec.LayerInfo, p params, groups int, eps float64, affine b
 		return nil, errLayer(li, "bad-groups", "groups %d must divide channels %d", groups, c)
 	}
 	o := &normOp{c: c, s: int(li.In[1:].Elements()), g: groups, threads: threads}
-	return o.finish(li, p, eps, affine, act, c)
+	return o.finish(li, p, eps, affine, act, spec.Shape{c})
 }
 
-// finish checks eps and the output shape, fetches scale and bias (of np
-// elements) and compiles the activation.
-func (o *normOp) finish(li spec.LayerInfo, p params, eps float64, affine bool, act spec.Act, np int) (op, error) {
+// finish checks eps and the output shape, fetches scale and bias (of shape
+// pshape) and compiles the activation.
+func (o *normOp) finish(li spec.LayerInfo, p params, eps float64, affine bool, act spec.Act, pshape spec.Shape) (op, error) {
 	if err := checkOut(li, li.In); err != nil {
 		return nil, err
 	}
@@ -128,10 +128,10 @@ func (o *normOp) finish(li spec.LayerInfo, p params, eps float64, affine bool, a
 	o.per = int(li.In.Elements())
 	var err error
 	if affine {
-		if o.scale, err = getParam(li, p, "scale", np); err != nil {
+		if o.scale, err = getParam(li, p, "scale", pshape...); err != nil {
 			return nil, err
 		}
-		if o.bias, err = getParam(li, p, "bias", np); err != nil {
+		if o.bias, err = getParam(li, p, "bias", pshape...); err != nil {
 			return nil, err
 		}
 	}
