@@ -15,10 +15,10 @@ const maxNesting = modelgate.MaxDepth
 // the analysis is consistent with the spec, and builds one op per layer.
 type builder struct {
 	an      *spec.Analysis
-	tensors map[string][]float32 // full name -> data
+	tensors map[string][]float32  // full name -> data
 	shapes  map[string]spec.Shape // full name -> shape from the analysis
-	used    map[string]bool      // full names handed out to a layer
-	next    int                  // index of the next layer in an.Layers
+	used    map[string]bool       // full names handed out to a layer
+	next    int                   // index of the next layer in an.Layers
 	threads int
 	limits  modelgate.Limits
 }
