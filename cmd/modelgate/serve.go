@@ -2,21 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/server"
-	"github.com/modelgate/modelgate/store/blobs"
-	"github.com/modelgate/modelgate/store/postgres"
-	"github.com/modelgate/modelgate/store/sqlite"
+	"github.com/modelgate/modelgate/server/app"
 )
 
 var serveHelp = cmdHelp{
@@ -67,94 +63,6 @@ func applyEnv(fs *flag.FlagSet) error {
 		}
 	})
 	return err
-}
-
-func isPostgres(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
-}
-
-// openStore opens the metadata store the flags name.
-func (f *storeFlags) openStore(ctx context.Context) (modelgate.Store, *postgres.Store, error) {
-	if isPostgres(f.db) {
-		pg, err := postgres.Open(ctx, f.db)
-		return pg, pg, err
-	}
-	path := f.db
-	if path == "" {
-		if err := os.MkdirAll(f.data, 0o700); err != nil {
-			return nil, nil, err
-		}
-		path = filepath.Join(f.data, "modelgate.db")
-	}
-	if strings.ContainsAny(path, "?#") {
-		return nil, nil, fmt.Errorf("database path %q must not contain '?' or '#'", path)
-	}
-	st, err := sqlite.Open(ctx, path)
-	return st, nil, err
-}
-
-// stores are the opened stores of a serve process.
-type stores struct {
-	meta    modelgate.Store
-	blobs   modelgate.BlobStore
-	tempDir string
-	unlock  func()
-}
-
-func (s *stores) close() {
-	if s.unlock != nil {
-		s.unlock()
-	}
-	if s.meta != nil {
-		s.meta.Close()
-	}
-}
-
-// openServeStores opens both stores. Filesystem blobs are locked for this
-// process, and uploads interrupted by a crash are cleaned up.
-func openServeStores(ctx context.Context, f *storeFlags, log *slog.Logger) (*stores, error) {
-	st := &stores{}
-	meta, pg, err := f.openStore(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("metadata store: %w", err)
-	}
-	st.meta = meta
-	switch f.blobs {
-	case "fs":
-		d, err := blobs.Open(filepath.Join(f.data, "blobs"))
-		if err != nil {
-			st.close()
-			return nil, err
-		}
-		if st.unlock, err = d.Lock(); err != nil {
-			st.close()
-			return nil, err
-		}
-		n, err := d.CleanTemp()
-		if err != nil {
-			st.close()
-			return nil, err
-		}
-		if n > 0 {
-			log.Info("removed interrupted uploads", "count", n)
-		}
-		st.blobs, st.tempDir = d, d.TempDir()
-	case "postgres":
-		if pg == nil {
-			st.close()
-			return nil, errors.New("--blobs postgres needs --db postgres://...")
-		}
-		st.blobs = pg.Blobs()
-		st.tempDir = filepath.Join(f.data, "tmp")
-		if err := os.MkdirAll(st.tempDir, 0o700); err != nil {
-			st.close()
-			return nil, err
-		}
-	default:
-		st.close()
-		return nil, fmt.Errorf("--blobs must be fs or postgres, not %q", f.blobs)
-	}
-	return st, nil
 }
 
 // serveFlags holds the flags of serve.
@@ -219,90 +127,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if err := serve(ctx, sf, vf.config(lf.limits()), log, stderr); err != nil {
+	opt := app.Options{Data: sf.data, DB: sf.db, Blobs: sf.blobs, Config: vf.config(lf.limits()),
+		AdminToken: os.Getenv("MODELGATE_ADMIN_TOKEN"), Logger: log, Stderr: stderr}
+	if err := app.Run(ctx, opt); err != nil {
 		log.Error("serve failed", "err", err.Error())
 		return exitUsage
 	}
 	return exitOK
-}
-
-// serve runs the server until ctx ends, then drains it.
-func serve(ctx context.Context, sf *storeFlags, cfg server.Config, log *slog.Logger, stderr io.Writer) error {
-	st, err := openServeStores(ctx, sf, log)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	if err := bootstrapAdmin(ctx, st.meta, os.Getenv("MODELGATE_ADMIN_TOKEN"), stderr, log); err != nil {
-		return err
-	}
-	// At start no upload of ours is running; with locked filesystem blobs
-	// no one else's either, so every unreferenced blob is an orphan.
-	grace := cfg.GCGrace
-	if st.unlock != nil {
-		grace = 0
-	}
-	if removed, err := server.CollectGarbage(ctx, st.meta, st.blobs, grace); err != nil {
-		log.Warn("startup gc failed", "err", err.Error())
-	} else if len(removed) > 0 {
-		log.Info("removed orphan blobs", "count", len(removed))
-	}
-	cfg.TempDir = st.tempDir
-	srv, err := server.New(cfg, server.Deps{Store: st.meta, Blobs: st.blobs, Logger: log})
-	if err != nil {
-		return err
-	}
-	if err := srv.Open(); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "modelgate: serving on http://%s\n", srv.Addr())
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout.String())
-	case <-waitChan(srv):
-	}
-	return srv.Close()
-}
-
-func waitChan(srv *server.Server) <-chan struct{} {
-	ch := make(chan struct{})
-	go func() { _ = srv.Wait(); close(ch) }()
-	return ch
-}
-
-// bootstrapAdmin creates the first admin token when the store has none, or
-// registers MODELGATE_ADMIN_TOKEN when it is set and not yet stored.
-func bootstrapAdmin(ctx context.Context, st modelgate.Store, fromEnv string, stderr io.Writer, log *slog.Logger) error {
-	if fromEnv != "" {
-		if !server.WellFormedToken(fromEnv) {
-			return errors.New("MODELGATE_ADMIN_TOKEN must be \"mg_\" followed by 43 base64url characters (modelgate token create prints one)")
-		}
-		if _, err := st.TokenByHash(ctx, server.HashToken(fromEnv)); err == nil {
-			return nil
-		} else if modelgate.ErrorCode(err) != modelgate.ENOTFOUND {
-			return err
-		}
-		_, t, err := server.NewToken()
-		if err != nil {
-			return err
-		}
-		t.Hash = server.HashToken(fromEnv)
-		t.Name, t.Namespace, t.Scopes, t.CreatedBy = "admin (MODELGATE_ADMIN_TOKEN)", "default", modelgate.AllScopes(), "cli"
-		log.Info("registered admin token from MODELGATE_ADMIN_TOKEN", "id", t.ID)
-		return st.CreateToken(ctx, t)
-	}
-	n, err := st.CountTokens(ctx)
-	if err != nil || n > 0 {
-		return err
-	}
-	secret, t, err := server.NewToken()
-	if err != nil {
-		return err
-	}
-	t.Name, t.Namespace, t.Scopes, t.CreatedBy = "admin", "default", modelgate.AllScopes(), "cli"
-	if err := st.CreateToken(ctx, t); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "modelgate: created admin token %s for namespace \"default\"; it is shown only once:\n\n\t%s\n\n", t.ID, secret)
-	return nil
 }

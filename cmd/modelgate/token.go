@@ -10,6 +10,7 @@ import (
 
 	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/server"
+	"github.com/modelgate/modelgate/server/app"
 )
 
 var tokenHelp = cmdHelp{
@@ -48,7 +49,7 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fs.Usage()
 		return exitUsage
 	}
-	st, _, err := sf.openStore(ctx)
+	st, _, err := app.OpenStore(ctx, sf.data, sf.db)
 	if err != nil {
 		fmt.Fprintf(stderr, "modelgate token: %v\n", err)
 		return exitUsage
