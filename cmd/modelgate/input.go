@@ -75,6 +75,9 @@ func (s *npySource) total() int { return s.n }
 
 func (s *npySource) next(dst []float32) (int, error) {
 	k := len(dst) / s.per * s.per
+	if k == 0 {
+		return 0, fmt.Errorf("input buffer of %d values is smaller than one sample (%d)", len(dst), s.per)
+	}
 	n, err := s.r.Read(dst[:k])
 	if err != nil {
 		return 0, inInput(err)
@@ -228,6 +231,9 @@ func (s *jsonSource) start() error {
 }
 
 func (s *jsonSource) next(dst []float32) (int, error) {
+	if len(dst) < s.per {
+		return 0, fmt.Errorf("input buffer of %d values is smaller than one sample (%d)", len(dst), s.per)
+	}
 	if !s.started {
 		if err := s.start(); err != nil {
 			return 0, err

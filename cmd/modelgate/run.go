@@ -88,8 +88,24 @@ func (o *runOptions) check() error {
 		default:
 			return fmt.Errorf("--output must end in .json or .npy")
 		}
+		if sameFile(o.input, o.output) {
+			return fmt.Errorf("--output %s is the input file", o.output)
+		}
 	}
 	return nil
+}
+
+// sameFile reports whether a and b name the same existing file.
+func sameFile(a, b string) bool {
+	if a == "-" {
+		return false
+	}
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }
 
 // run loads the package and streams the input through it.
