@@ -150,12 +150,47 @@ func (c *convOp) forward(ctx context.Context, n int, in, out []float32) error {
 	if c.groups == 1 && n > 1 && c.g.OH*c.g.OW < batchCols {
 		return c.forwardBatched(ctx, n, in, out)
 	}
-	var col []float32
-	if !c.pointwise {
-		buf := c.cols.get(c.g.ColLen())
-		defer c.cols.put(buf)
-		col = *buf
+	if c.pointwise {
+		return c.forwardPointwise(ctx, n, in, out)
 	}
+	k := c.g.ColRows()
+	ohw := c.g.OH * c.g.OW
+	gin := c.g.ImageLen()
+	band := max(1, min(c.g.OH, colBudget/(k*c.g.OW)))
+	buf := c.cols.get(k * band * c.g.OW)
+	defer c.cols.put(buf)
+	col := *buf
+	for s := 0; s < n; s++ {
+		x := in[s*c.inLen : (s+1)*c.inLen]
+		y := out[s*c.outLen : (s+1)*c.outLen]
+		for gi := 0; gi < c.groups; gi++ {
+			xg := x[gi*gin : (gi+1)*gin]
+			wg := c.w[gi*c.fg*k : (gi+1)*c.fg*k]
+			yg := y[gi*c.fg*ohw : (gi+1)*c.fg*ohw]
+			for oh0 := 0; oh0 < c.g.OH; oh0 += band {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				oh1 := min(oh0+band, c.g.OH)
+				nw := (oh1 - oh0) * c.g.OW
+				_ = parallelFor(ctx, c.threads, c.g.C, k*nw, func(_ context.Context, lo, hi int) error {
+					kernels.Im2colBlock(c.g, xg, col, nw, lo, hi, oh0, oh1)
+					return nil
+				})
+				gemm.SgemmThreads(c.threads, false, false, c.fg, nw, k, 1, wg, k, col, nw, 0, yg[oh0*c.g.OW:], ohw)
+			}
+		}
+		c.finishSample(y, ohw)
+	}
+	return nil
+}
+
+// colBudget bounds the im2col scratch of one band of output rows (floats).
+const colBudget = 1 << 21
+
+// forwardPointwise runs a 1×1, stride 1, unpadded convolution: each image
+// is its own column matrix.
+func (c *convOp) forwardPointwise(ctx context.Context, n int, in, out []float32) error {
 	k := c.g.ColRows()
 	ohw := c.g.OH * c.g.OW
 	gin := c.g.ImageLen()
@@ -166,24 +201,22 @@ func (c *convOp) forward(ctx context.Context, n int, in, out []float32) error {
 		x := in[s*c.inLen : (s+1)*c.inLen]
 		y := out[s*c.outLen : (s+1)*c.outLen]
 		for gi := 0; gi < c.groups; gi++ {
-			xg := x[gi*gin : (gi+1)*gin]
-			b := xg
-			if !c.pointwise {
-				c.im2col(ctx, xg, col)
-				b = col
-			}
-			wg := c.w[gi*c.fg*k : (gi+1)*c.fg*k]
-			yg := y[gi*c.fg*ohw : (gi+1)*c.fg*ohw]
-			gemm.SgemmThreads(c.threads, false, false, c.fg, ohw, k, 1, wg, k, b, ohw, 0, yg, ohw)
+			gemm.SgemmThreads(c.threads, false, false, c.fg, ohw, k, 1, c.w[gi*c.fg*k:(gi+1)*c.fg*k], k,
+				x[gi*gin:(gi+1)*gin], ohw, 0, y[gi*c.fg*ohw:(gi+1)*c.fg*ohw], ohw)
 		}
-		if c.bias != nil {
-			addChannelBias(y, ohw, c.bias)
-		}
-		if c.act != nil {
-			c.act(y)
-		}
+		c.finishSample(y, ohw)
 	}
 	return nil
+}
+
+// finishSample adds the bias and applies the activation to one sample.
+func (c *convOp) finishSample(y []float32, ohw int) {
+	if c.bias != nil {
+		addChannelBias(y, ohw, c.bias)
+	}
+	if c.act != nil {
+		c.act(y)
+	}
 }
 
 // Batched convolution: with few output positions per sample, one GEMM per
@@ -223,24 +256,12 @@ func (c *convOp) forwardBatched(ctx context.Context, n int, in, out []float32) e
 			for fi := 0; fi < f; fi++ {
 				copy(y[fi*ohw:(fi+1)*ohw], tmp[fi*ld+j*ohw:])
 			}
-			if c.bias != nil {
-				addChannelBias(y, ohw, c.bias)
-			}
-			if c.act != nil {
-				c.act(y)
-			}
+			c.finishSample(y, ohw)
 		}
 	}
 	return nil
 }
 
-// im2col fills the column matrix, splitting the channels across threads.
-func (c *convOp) im2col(ctx context.Context, img, col []float32) {
-	_ = parallelFor(ctx, c.threads, c.g.C, c.g.ColLen(), func(_ context.Context, lo, hi int) error {
-		kernels.Im2colChannels(c.g, img, col, lo, hi)
-		return nil
-	})
-}
 
 // forwardDepthwise runs a convolution with one input channel per group with
 // the direct kernel, one (sample, filter) plane at a time.

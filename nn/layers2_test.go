@@ -289,3 +289,19 @@ func TestLargeThreaded(t *testing.T) {
 		assertClose(t, out.Data, want)
 	})
 }
+
+// TestConvBands runs a convolution whose column matrix exceeds colBudget,
+// so it is computed in bands of output rows.
+func TestConvBands(t *testing.T) {
+	t.Parallel()
+	const c, h, w = 32, 130, 128
+	l := &spec.Conv{Filters: 3, Kernel: []int{3, 3}, Stride: []int{1, 1}, Padding: []int{1, 2, 0, 1}, Groups: 1, Bias: true}
+	b := mustBind(t, testSpec([]int{c, h, w}, l), 6, 2)
+	if k := c * 9; k*w*(h+1) <= colBudget {
+		t.Fatalf("case too small to need bands")
+	}
+	in, out := b.run(t, 1, 6)
+	want, _, _ := refConv2D(in.Data, 1, c, h, w, 3, 1, convArgs{kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pb: 2, pl: 0, pr: 1},
+		b.param("layers.0.", "weight"), b.param("layers.0.", "bias"), identity)
+	assertClose(t, out.Data, want)
+}

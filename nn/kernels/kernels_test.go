@@ -75,6 +75,33 @@ func TestIm2col(t *testing.T) {
 	}
 }
 
+// TestIm2colBlock checks bands of output rows assemble the full matrix.
+func TestIm2colBlock(t *testing.T) {
+	t.Parallel()
+	for i, g := range geoms {
+		g = withOut(g)
+		img := randSlice(g.ImageLen(), uint64(i))
+		want := naiveIm2col(g, img)
+		ohw := g.OH * g.OW
+		for band := 1; band <= g.OH; band++ {
+			for oh0 := 0; oh0 < g.OH; oh0 += band {
+				oh1 := min(oh0+band, g.OH)
+				n := (oh1 - oh0) * g.OW
+				ld := n + 3 // a wider stride than needed
+				col := randSlice(g.ColRows()*ld, 7)
+				Im2colBlock(g, img, col, ld, 0, g.C, oh0, oh1)
+				for r := 0; r < g.ColRows(); r++ {
+					for j := 0; j < n; j++ {
+						if got, w := col[r*ld+j], want[r*ohw+oh0*g.OW+j]; got != w {
+							t.Fatalf("geometry %d band %d rows %d..%d: row %d col %d = %v, want %v", i, band, oh0, oh1, r, j, got, w)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestCol2imAdjoint checks <Im2col(x), y> == <x, Col2im(y)>.
 func TestCol2imAdjoint(t *testing.T) {
 	t.Parallel()

@@ -106,27 +106,35 @@ func Im2colChannels(g Geom2D, img, col []float32, c0, c1 int) {
 // col[r*ld:], ld >= OH*OW: several images can share one wide column matrix
 // (batched convolution), each at its own column offset.
 func Im2colLD(g Geom2D, img, col []float32, ld, c0, c1 int) {
-	ohw := g.OH * g.OW
+	Im2colBlock(g, img, col, ld, c0, c1, 0, g.OH)
+}
+
+// Im2colBlock is Im2colLD for the output rows [oh0, oh1) only: row r of the
+// column matrix holds (oh1-oh0)*OW values at col[r*ld:], ld >= that. It
+// lets a convolution bound its scratch memory by processing the output in
+// horizontal bands.
+func Im2colBlock(g Geom2D, img, col []float32, ld, c0, c1, oh0, oh1 int) {
+	n := (oh1 - oh0) * g.OW
 	row := c0 * g.KH * g.KW
 	for c := c0; c < c1; c++ {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
 		for kh := 0; kh < g.KH; kh++ {
 			for kw := 0; kw < g.KW; kw++ {
-				dst := col[row*ld : row*ld+ohw]
-				im2colRow(g, plane, dst, kh, kw)
+				im2colRow(g, plane, col[row*ld:row*ld+n], kh, kw, oh0, oh1)
 				row++
 			}
 		}
 	}
 }
 
-// im2colRow fills one row of the column matrix for tap (kh, kw).
-func im2colRow(g Geom2D, plane, dst []float32, kh, kw int) {
+// im2colRow fills one row of the column matrix for tap (kh, kw) and output
+// rows [oh0, oh1).
+func im2colRow(g Geom2D, plane, dst []float32, kh, kw, oh0, oh1 int) {
 	offH := kh*g.DH - g.PT
 	offW := kw*g.DW - g.PL
 	wlo, whi := span(g.OW, g.SW, offW, g.W)
-	for oh := 0; oh < g.OH; oh++ {
-		d := dst[oh*g.OW : (oh+1)*g.OW]
+	for oh := oh0; oh < oh1; oh++ {
+		d := dst[(oh-oh0)*g.OW : (oh-oh0+1)*g.OW]
 		ih := oh*g.SH + offH
 		if ih < 0 || ih >= g.H {
 			clear(d)
