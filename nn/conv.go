@@ -262,7 +262,6 @@ func (c *convOp) forwardBatched(ctx context.Context, n int, in, out []float32) e
 	return nil
 }
 
-
 // forwardDepthwise runs a convolution with one input channel per group with
 // the direct kernel, one (sample, filter) plane at a time.
 func (c *convOp) forwardDepthwise(ctx context.Context, n int, in, out []float32) error {
