@@ -13,7 +13,7 @@ import (
 const (
 	MaxBytes    = 2 << 30 // 2 GiB: largest input Parse accepts
 	MaxDepth    = 512     // nesting depth, the top-level document counting as 1
-	MaxElements = 1 << 22 // 4,194,304 elements in the whole input (~300 MiB of tree at most)
+	MaxElements = 1 << 20 // 1,048,576 elements in the whole input (~100 MiB of tree at most)
 )
 
 // dupIndexAt is the element count from which a document keeps a key index
@@ -46,18 +46,25 @@ func (l Limits) orDefault() Limits {
 	return l
 }
 
-// frame is one open document on the parser's explicit stack.
+// frame is one open document on the parser's explicit stack. Its elements
+// accumulate in parser.scratch from start and are copied into an exactly
+// sized slice when the document closes, so growth garbage is bounded by the
+// largest open document, not the whole tree.
 type frame struct {
-	doc  *Document
-	term int // absolute offset of the document's terminating NUL
+	doc   *Document
+	term  int            // absolute offset of the document's terminating NUL
+	start int            // first index of the document's elements in scratch
+	index map[string]int // key -> position, once the document is large
 }
 
 // parser holds the state of one Parse call.
 type parser struct {
-	data  []byte
-	lim   Limits
-	stack []frame
-	count int
+	data    []byte
+	lim     Limits
+	stack   []frame
+	scratch scratch
+	count   int
+	r       binread.Reader
 }
 
 func errAt(code string, off int, rule, format string, args ...any) *modelgate.Error {
@@ -105,6 +112,7 @@ func (p *parser) run() error {
 				return errAt(modelgate.EINVALID, off, "missing-nul", "document does not end with a NUL byte where its length says")
 			}
 			off++
+			p.close(top)
 			p.stack = p.stack[:len(p.stack)-1]
 			continue
 		}
@@ -120,14 +128,22 @@ func (p *parser) run() error {
 	return nil
 }
 
+// close moves a finished document's elements out of scratch.
+func (p *parser) close(f *frame) {
+	f.doc.Elements = p.scratch.popFrom(f.start)
+	f.doc.index = f.index
+}
+
 // element parses one element of top starting at off (its type byte) and
-// returns the offset after it. An embedded document is pushed, not parsed.
+// returns the offset after it. An embedded document is pushed, and the
+// offset returned is that of its first element.
 func (p *parser) element(top *frame, off int) (int, error) {
 	p.count++
 	if p.count > p.lim.MaxElements {
 		return 0, errAt(modelgate.ELIMIT, off, "too-many-elements", "more than %d elements", p.lim.MaxElements)
 	}
-	r := binread.NewWindow(p.data, off, top.term)
+	r := &p.r
+	r.Reset(p.data, off, top.term)
 	kind := Kind(r.Uint8())
 	if kind == 0 {
 		return 0, errAt(modelgate.EINVALID, off, "length-mismatch", "document ends %d bytes before its declared length", top.term-off)
@@ -137,26 +153,28 @@ func (p *parser) element(top *frame, off int) (int, error) {
 	if r.Err() != nil {
 		return 0, errAt(modelgate.EINVALID, keyOff, "missing-nul", "key has no NUL terminator inside its document")
 	}
-	key, err := p.checkKey(top.doc, keyb, keyOff)
+	key, err := p.checkKey(top, keyb, keyOff)
 	if err != nil {
 		return 0, err
 	}
-	d := top.doc // p.value may grow p.stack and move *top
-	v, err := p.value(r, kind)
+	v, child, err := p.value(r, kind)
 	if err != nil {
 		return 0, err
 	}
-	d.Elements = append(d.Elements, Element{Key: key, Offset: int64(off), Value: v})
-	if !d.IsArray {
-		p.index(d)
+	p.scratch.push(Element{Key: key, Offset: int64(off), Value: v})
+	if !top.doc.IsArray {
+		p.index(top)
+	}
+	if child != nil {
+		p.stack = append(p.stack, frame{doc: child, term: int(child.Offset) + int(child.Length) - 1, start: p.scratch.n})
 	}
 	return r.Offset(), nil
 }
 
 // checkKey validates a key's encoding, array position and uniqueness.
-func (p *parser) checkKey(d *Document, keyb []byte, off int) (string, error) {
-	if d.IsArray {
-		want := strconv.Itoa(len(d.Elements))
+func (p *parser) checkKey(f *frame, keyb []byte, off int) (string, error) {
+	if f.doc.IsArray {
+		want := strconv.Itoa(p.scratch.n - f.start)
 		if string(keyb) != want {
 			return "", errAt(modelgate.EINVALID, off, "bad-array-key", "array key %q, want %q", truncate(keyb), want)
 		}
@@ -165,13 +183,13 @@ func (p *parser) checkKey(d *Document, keyb []byte, off int) (string, error) {
 	if !utf8.Valid(keyb) {
 		return "", errAt(modelgate.EINVALID, off, "invalid-utf8", "key is not valid UTF-8")
 	}
-	if d.index != nil {
-		if _, dup := d.index[string(keyb)]; dup {
+	if f.index != nil {
+		if _, dup := f.index[string(keyb)]; dup {
 			return "", errAt(modelgate.EINVALID, off, "duplicate-key", "duplicate key %q", truncate(keyb))
 		}
 	} else {
-		for i := range d.Elements {
-			if d.Elements[i].Key == string(keyb) {
+		for i := f.start; i < p.scratch.n; i++ {
+			if p.scratch.at(i).Key == string(keyb) {
 				return "", errAt(modelgate.EINVALID, off, "duplicate-key", "duplicate key %q", truncate(keyb))
 			}
 		}
@@ -180,17 +198,17 @@ func (p *parser) checkKey(d *Document, keyb []byte, off int) (string, error) {
 }
 
 // index maintains the key index of a large document after an append.
-func (p *parser) index(d *Document) {
-	n := len(d.Elements)
+func (p *parser) index(f *frame) {
+	n := p.scratch.n - f.start
 	switch {
 	case n < dupIndexAt:
-	case d.index == nil:
-		d.index = make(map[string]int, 2*n)
-		for i := range d.Elements {
-			d.index[d.Elements[i].Key] = i
+	case f.index == nil:
+		f.index = make(map[string]int, 2*n)
+		for i := range n {
+			f.index[p.scratch.at(f.start+i).Key] = i
 		}
 	default:
-		d.index[d.Elements[n-1].Key] = n - 1
+		f.index[p.scratch.at(p.scratch.n-1).Key] = n - 1
 	}
 }
 
@@ -216,40 +234,41 @@ func (p *parser) need(r *binread.Reader, n int64, what string) error {
 }
 
 // value parses the payload of an element of the given kind.
-func (p *parser) value(r *binread.Reader, kind Kind) (Value, error) {
+// value parses the payload of an element of the given kind. For a
+// document or array it returns the new, still empty, child to open.
+func (p *parser) value(r *binread.Reader, kind Kind) (Value, *Document, error) {
 	v := Value{Kind: kind, Offset: int64(r.Offset())}
+	var err error
 	switch kind {
 	case KindDouble, KindInt64:
-		if err := p.need(r, 8, kind.String()); err != nil {
-			return v, err
+		if err = p.need(r, 8, kind.String()); err == nil {
+			v.bits = r.Uint64()
 		}
-		v.bits = r.Uint64()
 	case KindInt32:
-		if err := p.need(r, 4, kind.String()); err != nil {
-			return v, err
+		if err = p.need(r, 4, kind.String()); err == nil {
+			v.bits = uint64(int64(r.Int32()))
 		}
-		v.bits = uint64(int64(r.Int32()))
 	case KindBool:
-		if err := p.need(r, 1, kind.String()); err != nil {
-			return v, err
+		if err = p.need(r, 1, kind.String()); err == nil {
+			b := r.Uint8()
+			if b > 1 {
+				err = errAt(modelgate.EINVALID, int(v.Offset), "invalid-bool", "bool byte is 0x%02x, want 0x00 or 0x01", b)
+			}
+			v.bits = uint64(b)
 		}
-		b := r.Uint8()
-		if b > 1 {
-			return v, errAt(modelgate.EINVALID, int(v.Offset), "invalid-bool", "bool byte is 0x%02x, want 0x00 or 0x01", b)
-		}
-		v.bits = uint64(b)
 	case KindNull:
 	case KindString:
-		return p.str(r, v)
+		v, err = p.str(r, v)
 	case KindBinary:
-		return p.binary(r, v)
+		v, err = p.binary(r, v)
 	case KindDocument, KindArray:
-		return p.push(r, v)
+		v, err = p.open(r, v)
+		return v, v.doc, err
 	default:
-		return v, errAt(modelgate.EUNSUPPORTED, int(v.Offset)-1, "unsupported-element-type",
+		err = errAt(modelgate.EUNSUPPORTED, int(v.Offset)-1, "unsupported-element-type",
 			"element type 0x%02x is not one BSON.jl writes", byte(kind))
 	}
-	return v, nil
+	return v, nil, err
 }
 
 // str parses a string payload: int32 length (NUL included), bytes, NUL.
@@ -295,8 +314,9 @@ func (p *parser) binary(r *binread.Reader, v Value) (Value, error) {
 	return v, nil
 }
 
-// push checks an embedded document's header and opens a frame for it.
-func (p *parser) push(r *binread.Reader, v Value) (Value, error) {
+// open checks an embedded document's header and creates its Document;
+// the caller pushes a frame for it.
+func (p *parser) open(r *binread.Reader, v Value) (Value, error) {
 	if len(p.stack) >= p.lim.MaxDepth {
 		return v, errAt(modelgate.ELIMIT, int(v.Offset), "depth", "nesting deeper than %d", p.lim.MaxDepth)
 	}
@@ -310,8 +330,6 @@ func (p *parser) push(r *binread.Reader, v Value) (Value, error) {
 	if err := p.need(r, n-4, "document"); err != nil {
 		return v, err
 	}
-	child := &Document{Offset: v.Offset, Length: int32(n), IsArray: v.Kind == KindArray}
-	v.doc = child
-	p.stack = append(p.stack, frame{doc: child, term: int(v.Offset + n - 1)})
+	v.doc = &Document{Offset: v.Offset, Length: int32(n), IsArray: v.Kind == KindArray}
 	return v, nil // the run loop parses the content from v.Offset+4
 }

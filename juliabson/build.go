@@ -12,7 +12,7 @@ import (
 
 // Default limits. See [Limits].
 const (
-	MaxNodes = 1 << 22 // nodes in a graph
+	MaxNodes = 1 << 20 // nodes in a graph (~200 MiB at most)
 	MaxRank  = 32      // dimensions of one array
 )
 
@@ -25,6 +25,12 @@ type Limits struct {
 	// RefuseCycles makes a cycle through _backrefs an error (rule
 	// "backref-cycle") instead of a fact listed in Graph.Cycles.
 	RefuseCycles bool
+}
+
+// DefaultLimits returns the documented defaults (bson.DefaultLimits for the
+// BSON layer, cycles represented rather than refused).
+func DefaultLimits() Limits {
+	return Limits{BSON: bson.DefaultLimits(), MaxNodes: MaxNodes, MaxRank: MaxRank}
 }
 
 func (l Limits) orDefault() Limits {
@@ -70,6 +76,22 @@ type task struct {
 	owner int // 1-based _backrefs entry the value lies in; 0 outside _backrefs
 }
 
+// frame is a pending part of the build: either one value (single) or the
+// elements of a BSON document or array, built one at a time into out. The
+// stack of frames grows with the nesting depth, not with the number of
+// children.
+type frame struct {
+	single bool
+	one    task           // the value, when single
+	elems  []bson.Element // the children otherwise
+	i      int            // next child
+	path   *Path          // the container's path
+	out    []Value        // destination of child i
+	keyed  bool           // segments are escaped keys (Dict), not indexes
+	refs   bool           // the _backrefs array: 1-based segments, child i owned by i+1
+	owner  int
+}
+
 // ownedBackref is a backref node and the _backrefs entry holding it.
 type ownedBackref struct {
 	b     *Backref
@@ -80,7 +102,7 @@ type ownedBackref struct {
 type builder struct {
 	lim      Limits
 	nodes    int
-	stack    []task
+	stack    []frame
 	backrefs []ownedBackref
 	structs  []*Struct
 	arrays   []*Array
@@ -112,15 +134,12 @@ func Build(doc *bson.Document, lim Limits) (*Graph, error) {
 	}
 	if refs != nil {
 		g.Backrefs = make([]Value, len(refs.Elements))
-		root := Root("_backrefs")
-		for i, e := range refs.Elements {
-			b.stack = append(b.stack, task{v: e.Value, path: root.Index(i + 1), slot: &g.Backrefs[i], owner: i + 1})
-		}
+		b.stack = append(b.stack, frame{elems: refs.Elements, path: Root("_backrefs"), out: g.Backrefs, refs: true})
 	}
 	i := 0
 	for _, e := range doc.Elements {
 		if e.Key != "_backrefs" {
-			b.stack = append(b.stack, task{v: e.Value, path: Root(escape(e.Key)), slot: &g.Top[i].Value})
+			b.pushOne(task{v: e.Value, path: Root(escape(e.Key)), slot: &g.Top[i].Value})
 			i++
 		}
 	}
@@ -137,11 +156,42 @@ func Build(doc *bson.Document, lim Limits) (*Graph, error) {
 	return g, nil
 }
 
+// next pops the next task off the frame stack.
+func (b *builder) next() (task, bool) {
+	for len(b.stack) > 0 {
+		f := &b.stack[len(b.stack)-1]
+		if f.single {
+			t := f.one
+			b.stack = b.stack[:len(b.stack)-1]
+			return t, true
+		}
+		if f.i == len(f.elems) {
+			b.stack = b.stack[:len(b.stack)-1]
+			continue
+		}
+		i := f.i
+		f.i++
+		t := task{v: f.elems[i].Value, slot: &f.out[i], owner: f.owner}
+		switch {
+		case f.keyed:
+			t.path = f.path.Child(escape(f.elems[i].Key))
+		case f.refs:
+			t.path, t.owner = f.path.Index(i+1), i+1
+		default:
+			t.path = f.path.Index(i)
+		}
+		return t, true
+	}
+	return task{}, false
+}
+
 // run builds nodes until no task is left. It never recurses.
 func (b *builder) run() error {
-	for len(b.stack) > 0 {
-		t := b.stack[len(b.stack)-1]
-		b.stack = b.stack[:len(b.stack)-1]
+	for {
+		t, ok := b.next()
+		if !ok {
+			return nil
+		}
 		b.nodes++
 		if b.nodes > b.lim.MaxNodes {
 			return errAt(modelgate.ELIMIT, t.path, t.v.Offset, "too-many-nodes", "more than %d nodes", b.lim.MaxNodes)
@@ -152,14 +202,18 @@ func (b *builder) run() error {
 		}
 		*t.slot = v
 	}
-	return nil
 }
 
 // push queues the children of a BSON array as elements of out.
 func (b *builder) push(d *bson.Document, path *Path, out []Value, owner int) {
-	for i := len(d.Elements) - 1; i >= 0; i-- {
-		b.stack = append(b.stack, task{v: d.Elements[i].Value, path: path.Index(i), slot: &out[i], owner: owner})
+	if len(d.Elements) > 0 {
+		b.stack = append(b.stack, frame{elems: d.Elements, path: path, out: out, owner: owner})
 	}
+}
+
+// pushOne queues a single value.
+func (b *builder) pushOne(t task) {
+	b.stack = append(b.stack, frame{single: true, one: t})
 }
 
 // node builds the node for one BSON value and queues its children.
@@ -208,8 +262,8 @@ func (b *builder) node(t task) (Value, error) {
 // dict builds an untagged document (Dict{Symbol,Any}).
 func (b *builder) dict(n Node, d *bson.Document, owner int) *Dict {
 	x := &Dict{Node: n, Keys: d.Keys(), Values: make([]Value, len(d.Elements))}
-	for i := len(d.Elements) - 1; i >= 0; i-- {
-		b.stack = append(b.stack, task{v: d.Elements[i].Value, path: n.Loc.Child(escape(d.Elements[i].Key)), slot: &x.Values[i], owner: owner})
+	if len(d.Elements) > 0 {
+		b.stack = append(b.stack, frame{elems: d.Elements, path: n.Loc, out: x.Values, keyed: true, owner: owner})
 	}
 	return x
 }
@@ -275,8 +329,8 @@ func (b *builder) tagged(n Node, d *bson.Document, tag string, owner int) (Value
 		return b.datatype(n, d, owner)
 	case "unionall":
 		u := &UnionAll{Node: n}
-		b.stack = append(b.stack, task{v: field(d, "body"), path: p.Child("body"), slot: &u.Body, owner: owner},
-			task{v: field(d, "var"), path: p.Child("var"), slot: &u.Var, owner: owner})
+		b.pushOne(task{v: field(d, "body"), path: p.Child("body"), slot: &u.Body, owner: owner})
+		b.pushOne(task{v: field(d, "var"), path: p.Child("var"), slot: &u.Var, owner: owner})
 		return u, nil
 	case "jl_bottom_type":
 		return &Bottom{n}, nil
@@ -300,7 +354,7 @@ func (b *builder) tagged(n Node, d *bson.Document, tag string, owner int) (Value
 	}
 	a := &Anonymous{Node: n, Params: make([]Value, len(params.Elements))}
 	b.push(params, p.Child("params"), a.Params, owner)
-	b.stack = append(b.stack, task{v: field(d, "typename"), path: p.Child("typename"), slot: &a.TypeName, owner: owner})
+	b.pushOne(task{v: field(d, "typename"), path: p.Child("typename"), slot: &a.TypeName, owner: owner})
 	return a, nil
 }
 
@@ -340,7 +394,7 @@ func (b *builder) datatype(n Node, d *bson.Document, owner int) (Value, error) {
 		b.push(pd, n.Loc.Child("params"), t.Params, owner)
 	case ok && isTag(pd, "array"):
 		b.blobs = append(b.blobs, t)
-		b.stack = append(b.stack, task{v: pv, path: n.Loc.Child("params"), slot: &t.blob, owner: owner})
+		b.pushOne(task{v: pv, path: n.Loc.Child("params"), slot: &t.blob, owner: owner})
 	default:
 		return nil, errAt(modelgate.EINVALID, n.Loc.Child("params"), pv.Offset, "field-kind", "datatype params are a %v, want an array", pv.Kind)
 	}
@@ -389,7 +443,7 @@ func (b *builder) array(n Node, d *bson.Document, owner int) (Value, error) {
 	} else {
 		return nil, errAt(modelgate.EINVALID, n.Loc.Child("data"), data.Offset, "field-kind", "array data is a %v, want binary or array", data.Kind)
 	}
-	b.stack = append(b.stack, task{v: field(d, "type"), path: n.Loc.Child("type"), slot: &a.Type, owner: owner})
+	b.pushOne(task{v: field(d, "type"), path: n.Loc.Child("type"), slot: &a.Type, owner: owner})
 	b.arrays = append(b.arrays, a)
 	return a, nil
 }
@@ -406,7 +460,7 @@ func (b *builder) structNode(n Node, d *bson.Document, owner int) (Value, error)
 	} else {
 		return nil, errAt(modelgate.EINVALID, n.Loc.Child("data"), data.Offset, "field-kind", "struct data is a %v, want array or binary", data.Kind)
 	}
-	b.stack = append(b.stack, task{v: field(d, "type"), path: n.Loc.Child("type"), slot: &s.Type, owner: owner})
+	b.pushOne(task{v: field(d, "type"), path: n.Loc.Child("type"), slot: &s.Type, owner: owner})
 	b.structs = append(b.structs, s)
 	return s, nil
 }

@@ -56,12 +56,19 @@ func New(b []byte) *Reader { return &Reader{buf: b, end: len(b)} }
 // b. Out-of-range arguments produce a reader whose sticky error is already
 // set.
 func NewWindow(b []byte, off, end int) *Reader {
-	r := &Reader{buf: b, off: off, end: end}
+	r := new(Reader)
+	r.Reset(b, off, end)
+	return r
+}
+
+// Reset makes r a reader over b[off:end], as [NewWindow] does, without
+// allocating a new Reader.
+func (r *Reader) Reset(b []byte, off, end int) {
+	*r = Reader{buf: b, off: off, end: end}
 	if off < 0 || end < off || end > len(b) {
 		r.off, r.end = 0, 0
 		r.err = fmt.Errorf("binread: bad window [%d:%d] of %d bytes", off, end, len(b))
 	}
-	return r
 }
 
 // Offset returns the absolute offset of the next byte to be read.

@@ -71,7 +71,10 @@ func TestWindow(t *testing.T) {
 	if r.Bytes(-1) != nil || r.Err() == nil {
 		t.Fatal("negative length accepted")
 	}
-	r = binread.NewWindow(data, 0, 2)
+	r.Reset(data, 0, 2)
+	if r.Err() != nil || r.Remaining() != 2 {
+		t.Fatal("Reset did not clear the reader")
+	}
 	r.Skip(3)
 	if r.Err() == nil {
 		t.Fatal("skip past window accepted")
