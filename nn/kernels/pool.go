@@ -103,28 +103,35 @@ func meanDivide(g Geom2D, acc []float32, rows int, countPad bool) {
 func GlobalMax(x []float32, inner int, out []float32) {
 	for c := range out {
 		blk := x[c*inner : (c+1)*inner]
-		m := float32(math.Inf(-1))
-		for _, v := range blk {
-			if v > m || v != v {
-				m = v
-				if v != v {
-					break
-				}
-			}
+		m0, m1, m2, m3 := blk[0], blk[0], blk[0], blk[0]
+		i := 0
+		for ; i+4 <= len(blk); i += 4 {
+			m0, m1, m2, m3 = max(m0, blk[i]), max(m1, blk[i+1]), max(m2, blk[i+2]), max(m3, blk[i+3])
 		}
-		out[c] = m
+		for ; i < len(blk); i++ {
+			m0 = max(m0, blk[i])
+		}
+		out[c] = max(max(m0, m1), max(m2, m3))
 	}
 }
 
 // GlobalMean writes the mean of each of the len(out) consecutive blocks of
-// size inner of x into out, summing in float64.
+// size inner of x into out, summing in float64 with four interleaved
+// partial sums (a fixed order).
 func GlobalMean(x []float32, inner int, out []float32) {
 	for c := range out {
 		blk := x[c*inner : (c+1)*inner]
-		var s float64
-		for _, v := range blk {
-			s += float64(v)
+		var s0, s1, s2, s3 float64
+		i := 0
+		for ; i+4 <= len(blk); i += 4 {
+			s0 += float64(blk[i])
+			s1 += float64(blk[i+1])
+			s2 += float64(blk[i+2])
+			s3 += float64(blk[i+3])
 		}
-		out[c] = float32(s / float64(inner))
+		for ; i < len(blk); i++ {
+			s0 += float64(blk[i])
+		}
+		out[c] = float32((s0 + s1 + s2 + s3) / float64(inner))
 	}
 }
