@@ -44,6 +44,7 @@ package nn
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -66,6 +67,7 @@ type Model struct {
 	root   *seqOp
 	inLen  int // elements of one input sample
 	outLen int // elements of one output sample
+	maxPer int // largest per-sample activation of any layer, in elements
 	limits modelgate.Limits
 }
 
@@ -120,6 +122,7 @@ func Bind(ctx context.Context, s *spec.Spec, a *spec.Analysis, w Weights, opt Op
 		root:   root,
 		inLen:  int(a.Input.Elements()),
 		outLen: int(a.Output.Elements()),
+		maxPer: maxActivation(a),
 		limits: lim,
 	}, nil
 }
@@ -183,6 +186,19 @@ func (m *Model) Predict(ctx context.Context, in Tensor) (Tensor, error) {
 	return out, nil
 }
 
+// maxBatchElems bounds n × the largest per-sample activation (elements), so
+// that no buffer size computed for a call can overflow (4 PiB of float32).
+const maxBatchElems = 1 << 50
+
+// maxActivation is the largest In or Out element count of any layer.
+func maxActivation(a *spec.Analysis) int {
+	m := a.Input.Elements()
+	for _, li := range a.Layers {
+		m = max(m, li.In.Elements(), li.Out.Elements())
+	}
+	return int(m)
+}
+
 // checkInput validates the input tensor and returns its batch size.
 func (m *Model) checkInput(in Tensor) (int, error) {
 	if len(in.Shape) != 1+len(m.an.Input) || !slices.Equal(in.Shape[1:], []int(m.an.Input)) {
@@ -193,6 +209,10 @@ func (m *Model) checkInput(in Tensor) (int, error) {
 	if n < 1 || n > m.limits.Batch {
 		return 0, modelgate.Errorf(modelgate.EINVALID, "input", "batch-size",
 			"batch size %d outside 1..%d", n, m.limits.Batch)
+	}
+	if hi, lo := bits.Mul64(uint64(n), uint64(m.maxPer)); hi != 0 || lo > maxBatchElems {
+		return 0, modelgate.Errorf(modelgate.ELIMIT, "input", "batch-memory",
+			"batch of %d needs activations of %d elements per sample", n, m.maxPer)
 	}
 	if len(in.Data)%m.inLen != 0 || len(in.Data)/m.inLen != n {
 		return 0, modelgate.Errorf(modelgate.EINVALID, "input", "input-length",

@@ -197,3 +197,20 @@ func TestPredictDoesNotModifyInput(t *testing.T) {
 func bitsEqual(a, b []float32) bool {
 	return slices.EqualFunc(a, b, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) })
 }
+
+// TestPredictBatchMemory checks a batch whose buffers could not be sized is
+// refused before anything is allocated.
+func TestPredictBatchMemory(t *testing.T) {
+	t.Parallel()
+	s := testSpec([]int{1 << 20}, &spec.Dense{Units: 1})
+	a := mustAnalyze(t, s)
+	m, err := Bind(context.Background(), s, a, randWeights(a, 1), Options{Limits: modelgate.Limits{Batch: 1 << 40}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Predict(context.Background(), Tensor{Shape: []int{1 << 31, 1 << 20}})
+	var e *modelgate.Error
+	if !errors.As(err, &e) || e.Rule != "batch-memory" || e.Code != modelgate.ELIMIT {
+		t.Fatalf("err = %v, want batch-memory", err)
+	}
+}
