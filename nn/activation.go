@@ -45,8 +45,14 @@ func compileAct(a spec.Act) (func(x []float32), error) {
 		if alpha < 0 {
 			return nil, actErr("activation-alpha", "%s alpha %v is not positive", a.Activation, alpha)
 		}
-		if a.Activation == spec.ActELU {
+		fast := alpha >= 1e-6 && alpha <= 1e6 // float32 path: no overflow of α, 1/α or α·(e^x-1)
+		switch {
+		case a.Activation == spec.ActELU && fast:
+			return actELUFamily(1, alpha, 1), nil
+		case a.Activation == spec.ActELU:
 			return actMapAlpha(elu64, alpha), nil
+		case fast:
+			return actELUFamily(1, alpha, 1/alpha), nil
 		}
 		return actMapAlpha(celu64, alpha), nil
 	}
@@ -65,7 +71,7 @@ func actPlain(a spec.Activation) func([]float32) {
 	case spec.ActReLU6:
 		return actReLU6
 	case spec.ActSELU:
-		return actMap(selu64)
+		return actELUFamily(seluLambda, seluLambda*seluAlpha, 1)
 	case spec.ActGELUTanh:
 		return actMap(geluTanh64)
 	case spec.ActGELUErf:

@@ -95,3 +95,32 @@ func actSwish(x []float32) {
 		x[i] = v * sigmoid32(v)
 	}
 }
+
+// expm1Neg returns e^a - 1 for a in [-87, 0], branch-free: a Taylor
+// polynomial to degree 7 for a > -0.35 (truncation < 2e-8 relative), else
+// expfReduced(a) - 1, which loses at most a factor 2.4 to cancellation.
+func expm1Neg(a float32) float32 {
+	poly := a * (1 + a*(1.0/2+a*(1.0/6+a*(1.0/24+a*(1.0/120+a*(1.0/720+a*(1.0/5040)))))))
+	big := expfReduced(a) - 1
+	m := uint32(int32(math.Float32bits(a+0.35)) >> 31) // a < -0.35
+	return math.Float32frombits(math.Float32bits(big)&m | math.Float32bits(poly)&^m)
+}
+
+// actELUFamily returns the kernel y = x for x >= 0, else
+// scale·(e^(x·inv) - 1), computed in float32: elu (scale α, inv 1), celu
+// (α, 1/α) and, with an outer factor pos on the positive side, selu.
+// Arguments below -87 are clamped: there e^x - 1 rounds to -1 anyway.
+func actELUFamily(pos, scale, inv float64) func([]float32) {
+	p, sc, iv := float32(pos), float32(scale), float32(inv)
+	return func(x []float32) {
+		for i, v := range x {
+			if v != v {
+				continue
+			}
+			a := max(min(v*iv, 0), expfMin)
+			neg := sc * expm1Neg(a)
+			m := uint32(int32(math.Float32bits(v)) >> 31) // v < 0 (or -0)
+			x[i] = math.Float32frombits(math.Float32bits(neg)&m | math.Float32bits(p*v)&^m)
+		}
+	}
+}

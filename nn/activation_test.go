@@ -545,3 +545,39 @@ func TestElementwiseThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestExpm1Neg sweeps the float32 e^x - 1 over [-87, 0] and tiny
+// magnitudes against math.Expm1: relative error below 1e-6.
+func TestExpm1Neg(t *testing.T) {
+	t.Parallel()
+	var xs []float32
+	for x := -87.0; x <= 0; x += 1.0 / 4096 {
+		xs = append(xs, float32(x))
+	}
+	for e := -45.0; e < 0; e += 0.01 {
+		xs = append(xs, -float32(math.Pow(10, e)))
+	}
+	xs = append(xs, -0.35, math.Nextafter32(-0.35, 0), math.Nextafter32(-0.35, -1))
+	worst := 0.0
+	for _, x := range xs {
+		want := math.Expm1(float64(x))
+		got := float64(expm1Neg(x))
+		rel := math.Abs(got-want) / math.Max(math.Abs(want), 1e-300)
+		if rel > 1e-6 {
+			t.Fatalf("expm1Neg(%v) = %v, want %v", x, got, want)
+		}
+		worst = max(worst, rel)
+	}
+	t.Logf("max relative error %.3g over %d inputs", worst, len(xs))
+	// Extreme alphas take the float64 path and stay finite at ±0.
+	for _, alpha := range []float64{1e-300, 1e300, 1e-7, 1e7} {
+		for _, act := range []spec.Activation{spec.ActELU, spec.ActCELU} {
+			for _, x := range []float32{0, float32(math.Copysign(0, -1)), -1, 1, -1e30} {
+				y := nn2Apply(t, spec.Act{Activation: act, Alpha: alpha}, x)
+				if y != y {
+					t.Errorf("%s(alpha=%v)(%v) = NaN", act, alpha, x)
+				}
+			}
+		}
+	}
+}
