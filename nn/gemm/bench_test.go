@@ -21,12 +21,17 @@ func benchRun(b *testing.B, kern *kernel, threads int, tc gemmCase, o operands) 
 	run(kern, threads, &p) // warm the pool
 	start := time.Now()
 	n := 0
+	best := time.Duration(1 << 62)
 	for b.Loop() {
+		t0 := time.Now()
 		run(kern, threads, &p)
+		best = min(best, time.Since(t0))
 		n++
 	}
-	flops := 2 * float64(tc.m) * float64(tc.n) * float64(tc.k) * float64(n)
-	b.ReportMetric(flops/time.Since(start).Seconds()/1e9, "GFLOP/s")
+	flops := 2 * float64(tc.m) * float64(tc.n) * float64(tc.k)
+	b.ReportMetric(flops*float64(n)/time.Since(start).Seconds()/1e9, "GFLOP/s")
+	// The fastest call is a steadier figure on a shared machine.
+	b.ReportMetric(flops/best.Seconds()/1e9, "best-GFLOP/s")
 }
 
 // BenchmarkSgemm measures square products per size, thread count and path.
