@@ -56,3 +56,48 @@ func TestPublicPacked(t *testing.T) {
 		t.Errorf("k=0 packed product: %v", c)
 	}
 }
+
+// TestConcurrentCalls runs products from several goroutines at once (the
+// pooled buffers and shared packed weights must not leak between calls).
+func TestConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	tcs := []gemmCase{
+		{m: 70, n: 90, k: 130, alpha: 1, beta: 0},
+		{tB: true, m: 40, n: 300, k: 77, alpha: 2.5, beta: 1},
+		{tA: true, m: 1, n: 500, k: 200, alpha: 1, beta: -1},
+		{m: 130, n: 1, k: 300, alpha: -1, beta: 0},
+	}
+	type job struct {
+		tc   gemmCase
+		o    operands
+		pb   *PackedB
+		want []float32
+	}
+	jobs := make([]job, len(tcs))
+	for i, tc := range tcs {
+		o := makeOperands(tc, uint64(i))
+		jobs[i] = job{tc: tc, o: o, pb: PackB(tc.tB, tc.k, tc.n, o.b, o.ldb), want: call(selected, 1, tc, o)}
+	}
+	done := make(chan string, 4*len(jobs))
+	for g := range 4 * len(jobs) {
+		go func() {
+			j := jobs[g%len(jobs)]
+			c := slices.Clone(j.o.c)
+			if g%2 == 0 {
+				SgemmThreads(2, j.tc.tA, j.tc.tB, j.tc.m, j.tc.n, j.tc.k, j.tc.alpha, j.o.a, j.o.lda, j.o.b, j.o.ldb, j.tc.beta, c, j.o.ldc)
+			} else {
+				SgemmPacked(2, j.tc.tA, j.tc.m, j.tc.alpha, j.o.a, j.o.lda, j.pb, j.tc.beta, c, j.o.ldc)
+			}
+			if !slices.Equal(bitsOf(c), bitsOf(j.want)) {
+				done <- j.tc.String()
+				return
+			}
+			done <- ""
+		}()
+	}
+	for range 4 * len(jobs) {
+		if msg := <-done; msg != "" {
+			t.Errorf("concurrent call differs: %s", msg)
+		}
+	}
+}
