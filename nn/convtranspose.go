@@ -67,29 +67,38 @@ func newConvTranspose(l *spec.ConvTranspose, li spec.LayerInfo, p params, thread
 	return c, nil
 }
 
+// forward computes each sample in bands of input rows, so the column
+// matrix stays within colBudget: for each band a GEMM gives the taps of
+// those input cells, which col2im adds into the output (bands in order, so
+// every output element sums its terms in a fixed order).
 func (c *convTOp) forward(ctx context.Context, n int, in, out []float32) error {
-	buf := c.cols.get(c.g.ColLen())
-	defer c.cols.put(buf)
-	col := *buf
 	m := c.g.ColRows() // Fg*KH*KW
 	hw := c.g.OH * c.g.OW
 	gout := c.g.ImageLen()
+	band := max(1, min(c.g.OH, colBudget/(m*c.g.OW)))
+	buf := c.cols.get(m * band * c.g.OW)
+	defer c.cols.put(buf)
+	col := *buf
 	for s := 0; s < n; s++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		x := in[s*c.inLen : (s+1)*c.inLen]
 		y := out[s*c.outLen : (s+1)*c.outLen]
 		clear(y)
 		for gi := 0; gi < c.groups; gi++ {
 			xg := x[gi*c.cg*hw : (gi+1)*c.cg*hw]
 			wg := c.w[gi*c.cg*m : (gi+1)*c.cg*m]
-			gemm.SgemmThreads(c.threads, true, false, m, hw, c.cg, 1, wg, m, xg, hw, 0, col, hw)
 			yg := y[gi*gout : (gi+1)*gout]
-			_ = parallelFor(ctx, c.threads, c.g.C, c.g.ColLen(), func(_ context.Context, lo, hi int) error {
-				kernels.Col2imChannels(c.g, col, yg, lo, hi)
-				return nil
-			})
+			for ih0 := 0; ih0 < c.g.OH; ih0 += band {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				ih1 := min(ih0+band, c.g.OH)
+				nw := (ih1 - ih0) * c.g.OW
+				gemm.SgemmThreads(c.threads, true, false, m, nw, c.cg, 1, wg, m, xg[ih0*c.g.OW:], hw, 0, col, nw)
+				_ = parallelFor(ctx, c.threads, c.g.C, m*nw, func(_ context.Context, lo, hi int) error {
+					kernels.Col2imBlock(c.g, col, yg, nw, lo, hi, ih0, ih1)
+					return nil
+				})
+			}
 		}
 		if c.bias != nil {
 			addChannelBias(y, c.g.H*c.g.W, c.bias)

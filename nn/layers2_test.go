@@ -305,3 +305,20 @@ func TestConvBands(t *testing.T) {
 		b.param("layers.0.", "weight"), b.param("layers.0.", "bias"), identity)
 	assertClose(t, out.Data, want)
 }
+
+// TestConvTransposeBands runs a transposed convolution whose column matrix
+// exceeds colBudget, so it is computed in bands of input rows.
+func TestConvTransposeBands(t *testing.T) {
+	t.Parallel()
+	const c, h, w, f = 4, 97, 96, 32
+	l := &spec.ConvTranspose{Filters: f, Kernel: []int{4, 4}, Stride: []int{2, 2}, Padding: []int{1, 2, 1, 0},
+		OutputPadding: []int{1, 0}, Groups: 2, Bias: true}
+	b := mustBind(t, testSpec([]int{c, h, w}, l), 7, 2)
+	if m := f / 2 * 16; m*w*h <= colBudget {
+		t.Fatalf("case too small to need bands")
+	}
+	in, out := b.run(t, 1, 7)
+	want, _, _ := refConvT2D(in.Data, 1, c, h, w, f, 2, convArgs{kh: 4, kw: 4, sh: 2, sw: 2, dh: 1, dw: 1, pt: 1, pb: 2, pl: 1, pr: 0},
+		1, 0, b.param("layers.0.", "weight"), b.param("layers.0.", "bias"))
+	assertClose(t, out.Data, want)
+}

@@ -102,6 +102,35 @@ func TestIm2colBlock(t *testing.T) {
 	}
 }
 
+// TestCol2imBlock checks bands of window rows scatter like the full matrix.
+func TestCol2imBlock(t *testing.T) {
+	t.Parallel()
+	for i, g := range geoms {
+		g = withOut(g)
+		ohw := g.OH * g.OW
+		col := randSlice(g.ColLen(), uint64(i))
+		want := make([]float32, g.ImageLen())
+		Col2im(g, col, want)
+		for band := 1; band <= g.OH; band++ {
+			got := make([]float32, g.ImageLen())
+			for oh0 := 0; oh0 < g.OH; oh0 += band {
+				oh1 := min(oh0+band, g.OH)
+				n := (oh1 - oh0) * g.OW
+				blk := make([]float32, g.ColRows()*n)
+				for r := 0; r < g.ColRows(); r++ {
+					copy(blk[r*n:(r+1)*n], col[r*ohw+oh0*g.OW:])
+				}
+				Col2imBlock(g, blk, got, n, 0, g.C, oh0, oh1)
+			}
+			for k := range want {
+				if d := math.Abs(float64(got[k] - want[k])); d > 1e-5 {
+					t.Fatalf("geometry %d band %d: img[%d] = %v, want %v", i, band, k, got[k], want[k])
+				}
+			}
+		}
+	}
+}
+
 // TestCol2imAdjoint checks <Im2col(x), y> == <x, Col2im(y)>.
 func TestCol2imAdjoint(t *testing.T) {
 	t.Parallel()

@@ -167,31 +167,38 @@ func Col2im(g Geom2D, col, img []float32) { Col2imChannels(g, col, img, 0, g.C) 
 // Col2imChannels is Col2im restricted to channels [c0, c1); it writes only
 // those image planes, so disjoint ranges can run concurrently.
 func Col2imChannels(g Geom2D, col, img []float32, c0, c1 int) {
-	ohw := g.OH * g.OW
+	Col2imBlock(g, col, img, g.OH*g.OW, c0, c1, 0, g.OH)
+}
+
+// Col2imBlock is the adjoint of Im2colBlock: row r of the column matrix
+// holds the window positions of rows [oh0, oh1) at col[r*ld:], and is added
+// into channels [c0, c1) of img.
+func Col2imBlock(g Geom2D, col, img []float32, ld, c0, c1, oh0, oh1 int) {
+	n := (oh1 - oh0) * g.OW
 	row := c0 * g.KH * g.KW
 	for c := c0; c < c1; c++ {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
 		for kh := 0; kh < g.KH; kh++ {
 			for kw := 0; kw < g.KW; kw++ {
-				src := col[row*ohw : (row+1)*ohw]
-				col2imRow(g, src, plane, kh, kw)
+				col2imRow(g, col[row*ld:row*ld+n], plane, kh, kw, oh0, oh1)
 				row++
 			}
 		}
 	}
 }
 
-// col2imRow scatters one row of the column matrix for tap (kh, kw).
-func col2imRow(g Geom2D, src, plane []float32, kh, kw int) {
+// col2imRow scatters one row of the column matrix for tap (kh, kw) and
+// window rows [oh0, oh1).
+func col2imRow(g Geom2D, src, plane []float32, kh, kw, oh0, oh1 int) {
 	offH := kh*g.DH - g.PT
 	offW := kw*g.DW - g.PL
 	wlo, whi := span(g.OW, g.SW, offW, g.W)
-	for oh := 0; oh < g.OH; oh++ {
+	for oh := oh0; oh < oh1; oh++ {
 		ih := oh*g.SH + offH
 		if ih < 0 || ih >= g.H {
 			continue
 		}
-		s := src[oh*g.OW : (oh+1)*g.OW]
+		s := src[(oh-oh0)*g.OW : (oh-oh0+1)*g.OW]
 		d := plane[ih*g.W : (ih+1)*g.W]
 		iw := wlo*g.SW + offW
 		for ow := wlo; ow < whi; ow++ {
