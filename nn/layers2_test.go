@@ -294,6 +294,9 @@ func TestLargeThreaded(t *testing.T) {
 // so it is computed in bands of output rows.
 func TestConvBands(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("large reference computation")
+	}
 	const c, h, w = 32, 130, 128
 	l := &spec.Conv{Filters: 3, Kernel: []int{3, 3}, Stride: []int{1, 1}, Padding: []int{1, 2, 0, 1}, Groups: 1, Bias: true}
 	b := mustBind(t, testSpec([]int{c, h, w}, l), 6, 2)
@@ -310,6 +313,9 @@ func TestConvBands(t *testing.T) {
 // exceeds colBudget, so it is computed in bands of input rows.
 func TestConvTransposeBands(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("large reference computation")
+	}
 	const c, h, w, f = 4, 97, 96, 32
 	l := &spec.ConvTranspose{Filters: f, Kernel: []int{4, 4}, Stride: []int{2, 2}, Padding: []int{1, 2, 1, 0},
 		OutputPadding: []int{1, 0}, Groups: 2, Bias: true}
