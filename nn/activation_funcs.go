@@ -82,14 +82,6 @@ func celu64(x, alpha float64) float64 {
 	return alpha * math.Expm1(x/alpha)
 }
 
-// selu64 is λ·(x > 0 ? x : α(exp(x)-1)).
-func selu64(x float64) float64 {
-	if x > 0 {
-		return seluLambda * x
-	}
-	return seluLambda * seluAlpha * math.Expm1(x)
-}
-
 // Slice kernels: each applies one activation in place.
 
 func actReLU(x []float32) {
