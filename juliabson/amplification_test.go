@@ -12,8 +12,8 @@ import (
 // count costs: a vector of 1<<20 - 1 nulls, the cheapest element to encode.
 // The default limits must keep it within a documented bound.
 func TestAmplification(t *testing.T) {
-	if testing.Short() {
-		t.Skip("allocates a few hundred MiB")
+	if testing.Short() || raceEnabled {
+		t.Skip("allocates a few hundred MiB; skipped under -short and -race")
 	}
 	elems := make(bson.A, bson.MaxElements-1)
 	data := enc(t, doc("v", elems))

@@ -1,0 +1,5 @@
+//go:build !race
+
+package juliabson_test
+
+const raceEnabled = false
