@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 
@@ -96,7 +97,7 @@ func (b *builder) layer(l spec.Layer, in spec.Shape, depth int) (op, spec.LayerI
 	}
 	li := b.an.Layers[b.next]
 	b.next++
-	if li.Layer != l || li.Depth != depth {
+	if !sameLayer(li.Layer, l) || li.Depth != depth {
 		return nil, li, modelgate.Errorf(modelgate.EINVALID, li.Pointer, "analysis-mismatch",
 			"analysis layer does not match the spec layer in pre-order")
 	}
@@ -116,6 +117,17 @@ func (b *builder) layer(l spec.Layer, in spec.Shape, depth int) (op, spec.LayerI
 		return nil, li, wrapLayer(li, err)
 	}
 	return o, li, nil
+}
+
+// sameLayer reports whether a and b are the same layer value. Spec layers
+// are pointers; a foreign Layer implementation of a non-comparable type is
+// never the same (comparing it would panic).
+func sameLayer(a, b spec.Layer) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Comparable() && a == b
 }
 
 // wrapLayer makes sure err names the layer.

@@ -131,3 +131,22 @@ func TestBindHostileParamShapes(t *testing.T) {
 		}
 	}
 }
+
+// sliceLayer is a foreign, non-comparable Layer implementation.
+type sliceLayer []int
+
+func (sliceLayer) LayerType() spec.Type { return spec.TypeFlatten }
+
+// TestBindForeignLayer checks a Layer type that is not one of spec's is
+// refused without a panic (comparing non-comparable interface values would
+// panic).
+func TestBindForeignLayer(t *testing.T) {
+	t.Parallel()
+	s := testSpec([]int{3}, sliceLayer{1})
+	a := &spec.Analysis{Input: spec.Shape{3}, Output: spec.Shape{3},
+		Layers: []spec.LayerInfo{{Pointer: "/layers/0", Prefix: "layers.0.", Layer: sliceLayer{1}, In: spec.Shape{3}, Out: spec.Shape{3}}}}
+	checkHostileBind(t, "foreign", s, a, memWeights{})
+	if _, err := Bind(context.Background(), s, a, memWeights{}, Options{}); err == nil {
+		t.Fatal("foreign layer accepted")
+	}
+}
