@@ -13,6 +13,7 @@ var (
 // selected is the kernel used by Sgemm; it is never modified.
 var selected = pick()
 
+// pick returns the first path this CPU can run.
 func pick() *kernel {
 	for _, kp := range kernelPaths() {
 		if kp.missing == "" {
