@@ -121,13 +121,19 @@ func (b *builder) layer(l spec.Layer, in spec.Shape, depth int) (op, spec.LayerI
 
 // sameLayer reports whether a and b are the same layer value. Spec layers
 // are pointers; a foreign Layer implementation of a non-comparable type is
-// never the same (comparing it would panic).
+// never the same (comparing it would panic), and neither is a nil pointer.
 func sameLayer(a, b spec.Layer) bool {
 	if a == nil || b == nil {
 		return false
 	}
 	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
-	return ta == tb && ta.Comparable() && a == b
+	if ta != tb || !ta.Comparable() {
+		return false
+	}
+	if v := reflect.ValueOf(a); v.Kind() == reflect.Pointer && v.IsNil() {
+		return false // a typed nil layer has no fields to read
+	}
+	return a == b
 }
 
 // wrapLayer makes sure err names the layer.

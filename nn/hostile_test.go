@@ -150,3 +150,12 @@ func TestBindForeignLayer(t *testing.T) {
 		t.Fatal("foreign layer accepted")
 	}
 }
+
+func TestBindTypedNilLayer(t *testing.T) {
+	t.Parallel()
+	var d *spec.Dense
+	s := &spec.Spec{Format: spec.FormatV1, Name: "x", Input: spec.Input{Shape: []int{3}}, Layers: spec.Layers{d}}
+	a := &spec.Analysis{Input: spec.Shape{3}, Output: spec.Shape{3},
+		Layers: []spec.LayerInfo{{Pointer: "/layers/0", Prefix: "layers.0.", Layer: d, In: spec.Shape{3}, Out: spec.Shape{3}}}}
+	checkHostileBind(t, "typed nil", s, a, memWeights{})
+}
