@@ -83,19 +83,21 @@ func BenchmarkPercentOfPeak(b *testing.B) {
 	const s = 1024
 	o := benchOperands(s)
 	c := make([]float32, len(o.c))
-	for _, threads := range []int{1, 2} {
-		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
-			var peak, best float64
-			for b.Loop() {
-				peak = max(peak, cpupeak.MeasureFMA(50*time.Millisecond, threads))
-				start := time.Now()
-				SgemmThreads(threads, false, false, s, s, s, 1, o.a, o.lda, o.b, o.ldb, 0, c, o.ldc)
-				best = max(best, 2*s*s*s/time.Since(start).Seconds()/1e9)
-			}
-			b.ReportMetric(peak, "peak-GFLOP/s")
-			b.ReportMetric(best, "GFLOP/s")
-			b.ReportMetric(100*best/peak, "%peak")
-		})
+	for _, tB := range []bool{false, true} {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("transB=%v/threads=%d", tB, threads), func(b *testing.B) {
+				var peak, best float64
+				for b.Loop() {
+					peak = max(peak, cpupeak.MeasureFMA(50*time.Millisecond, threads))
+					start := time.Now()
+					SgemmThreads(threads, false, tB, s, s, s, 1, o.a, o.lda, o.b, o.ldb, 0, c, o.ldc)
+					best = max(best, 2*s*s*s/time.Since(start).Seconds()/1e9)
+				}
+				b.ReportMetric(peak, "peak-GFLOP/s")
+				b.ReportMetric(best, "GFLOP/s")
+				b.ReportMetric(100*best/peak, "%peak")
+			})
+		}
 	}
 }
 
