@@ -154,7 +154,7 @@ func TestBindForeignLayer(t *testing.T) {
 func TestBindTypedNilLayer(t *testing.T) {
 	t.Parallel()
 	var d *spec.Dense
-	s := &spec.Spec{Format: spec.FormatV1, Name: "x", Input: spec.Input{Shape: []int{3}}, Layers: spec.Layers{d}}
+	s := &spec.Spec{Format: spec.FormatV1, Name: "x", Input: spec.Input{Shape: []int{3}}, Layers: spec.Layers{d}, Weights: spec.WeightsRef{DType: "float32"}}
 	a := &spec.Analysis{Input: spec.Shape{3}, Output: spec.Shape{3},
 		Layers: []spec.LayerInfo{{Pointer: "/layers/0", Prefix: "layers.0.", Layer: d, In: spec.Shape{3}, Out: spec.Shape{3}}}}
 	checkHostileBind(t, "typed nil", s, a, memWeights{})
