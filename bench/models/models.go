@@ -116,3 +116,17 @@ func Input(n int, lo, hi float64, seed uint64) []float32 {
 	}
 	return d
 }
+
+// FromSpecJSON parses a whole spec document and fills seeded random weights.
+func FromSpecJSON(doc []byte, seed uint64) (*Model, error) {
+	lim := modelgate.DefaultLimits()
+	s, err := spec.ParseJSON(doc, lim)
+	if err != nil {
+		return nil, err
+	}
+	a, err := spec.Analyze(s, lim)
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Name: s.Name, Spec: s, Analysis: a, Weights: Random(a, seed)}, nil
+}
