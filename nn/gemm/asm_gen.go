@@ -29,7 +29,7 @@ type isa struct {
 }
 
 var (
-	avx512 = isa{name: "AVX512", reg: "Z", bytes: 64, nregs: 32, mr: 12, nv: 2, zero: "VPXORD", gemvAcc: 16}
+	avx512 = isa{name: "AVX512", reg: "Z", bytes: 64, nregs: 32, mr: 8, nv: 2, zero: "VPXORD", gemvAcc: 16}
 	avx2   = isa{name: "AVX2", reg: "Y", bytes: 32, nregs: 16, mr: 6, nv: 2, zero: "VXORPS", gemvAcc: 12}
 )
 

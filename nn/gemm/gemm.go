@@ -6,7 +6,7 @@
 // The multiply is cache-blocked in the BLIS style: blocks of op(B) (KC×NC)
 // and op(A) (MC×KC) are packed into contiguous, zero-padded panels and fed
 // to a register-blocked micro-kernel. The micro-kernel is chosen once at
-// start-up from the CPU features: Go assembly for AVX-512 (12×32 tile) or
+// start-up from the CPU features: Go assembly for AVX-512 (8×32 tile) or
 // AVX2+FMA (6×16 tile) on amd64, portable Go elsewhere; [Kernel] names it.
 // Shapes with a single output row or column (batch-1 inference) take a
 // dedicated matrix-vector path that does not pack: dot products of four
@@ -62,7 +62,7 @@ func SgemmThreads(threads int, transA, transB bool, m, n, k int, alpha float32, 
 }
 
 // Kernel names the micro-kernel path selected for this CPU, e.g.
-// "avx512-12x32", "avx2-6x16" or "generic-4x4".
+// "avx512-8x32", "avx2-6x16" or "generic-4x4".
 func Kernel() string {
 	return selected.name
 }
