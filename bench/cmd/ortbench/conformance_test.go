@@ -11,9 +11,12 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
+	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/bench/models"
+	"github.com/modelgate/modelgate/modelpkg"
 	"github.com/modelgate/modelgate/nn"
 	"github.com/modelgate/modelgate/onnx"
+	"github.com/modelgate/modelgate/safetensors"
 )
 
 var ortOnce = sync.OnceValue(func() error {
@@ -107,6 +110,47 @@ func TestBenchModelsAgree(t *testing.T) {
 		x := models.Input(2*int(m.Analysis.Input.Elements()), -1, 1, 1)
 		if e := agree(t, m, 2, x); e > maxRelErr {
 			t.Errorf("%s: relative error %.3g", c.Name, e)
+		}
+	}
+}
+
+// TestExamplesAgree exports the example packages the way "modelgate export"
+// does (modelpkg.Load, then the checked weights file) and compares ORT with
+// modelgate on a random batch.
+func TestExamplesAgree(t *testing.T) {
+	needORT(t)
+	ctx := context.Background()
+	for _, name := range []string{"mnist-mlp", "small-cnn", "lstm"} {
+		dir := filepath.Join("..", "..", "..", "examples", name)
+		p, err := modelpkg.Load(ctx, dir, modelpkg.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		st, err := safetensors.OpenFile(filepath.Join(dir, modelpkg.WeightsFile), modelgate.DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := &models.Model{Name: name, Spec: p.Spec, Analysis: p.Analysis}
+		data, err := onnx.Export(ctx, p.Spec, p.Analysis, st)
+		st.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		const batch = 4
+		x := models.Input(batch*int(m.Analysis.Input.Elements()), 0, 1, 3)
+		got, err := p.Predict(ctx, nn.Tensor{Shape: append([]int{batch}, m.Analysis.Input...), Data: x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := newORTSession(data, 1, batch, m.Analysis.Input, m.Analysis.Output, x)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		err = s.run()
+		e := relErr(got.Data, s.output())
+		s.close()
+		if err != nil || e > maxRelErr {
+			t.Errorf("%s: run %v, relative error %.3g", name, err, e)
 		}
 	}
 }
