@@ -51,7 +51,7 @@ func (r *report) markdown() string {
 		r.command, r.started.Format("2006-01-02 15:04"), r.finished.Format("15:04"))
 	fmt.Fprintf(&b, "- CPU: %s; %s; modelgate GEMM kernel `%s`; ONNX Runtime %s\n", r.cpu, r.goVer, r.kernel, r.ortVer)
 	for _, p := range r.peaks {
-		fmt.Fprintf(&b, "- measured FMA peak, %d thread(s): %.1f GFLOP/s\n", p.threads, p.gflops)
+		fmt.Fprintf(&b, "- measured FMA peak (best of 5 × 400 ms), %d thread(s): %.1f GFLOP/s\n", p.threads, p.gflops)
 	}
 	fmt.Fprintf(&b, "- each engine timed for %v per row (5 alternating rounds) after 3 warm-up calls; outputs checked first (relative error = max|Δ| / max|ORT|, limit 1e-4)\n\n", r.dur)
 	b.WriteString("| model | threads | batch | unit | modelgate | p50 ms | p99 ms | ORT | p50 ms | p99 ms | ratio mg/ORT | rel. err |\n")
