@@ -21,8 +21,7 @@ type kernel struct {
 	mc     int // m block (multiple of mr): A block mc×kc + B panel kc×nr fit L2
 	nc     int // n block (multiple of nr): packed B block kc×nc stays in L3
 	micro  microFunc
-	// nw is the column block of the single-row path (≤ maxGemvBlock, a
-	// multiple of 4).
+	// nw is the column block of the single-row path (a multiple of 4).
 	nw int
 	// dots sets out[r] = Σ_p x[p]·b[r*ldb+p], p < len(x), each row in an
 	// order independent of r and len(out).

@@ -2,9 +2,6 @@ package gemm
 
 import "sync"
 
-// maxGemvBlock bounds kernel.nw, the column block of the single-row path.
-const maxGemvBlock = 256
-
 // runGemv computes a single output row (m == 1) without packing: with
 // op(B) = Bᵀ each output is a dot product of contiguous rows, otherwise the
 // output block accumulates scaled rows of B. Outputs are stored every cinc
@@ -28,6 +25,11 @@ func runGemv(kern *kernel, threads int, p *problem, cinc int) {
 		gemvCols(kern, p, x, 0, p.n, cinc)
 		return
 	}
+	gemvParallel(kern, w, units, p, x, cinc)
+}
+
+// gemvParallel runs gemvCols on w goroutines owning whole blocks (of units).
+func gemvParallel(kern *kernel, w, units int, p *problem, x []float32, cinc int) {
 	var wg sync.WaitGroup
 	for t := range w {
 		j0 := units * t / w * kern.nw
@@ -40,7 +42,10 @@ func runGemv(kern *kernel, threads int, p *problem, cinc int) {
 // gemvCols computes output columns j0..j1-1 (j0 a multiple of kern.nw) of
 // the single-row product.
 func gemvCols(kern *kernel, p *problem, x []float32, j0, j1, cinc int) {
-	var acc [maxGemvBlock]float32
+	bufs := bufPool.Get().(*buffers)
+	defer bufPool.Put(bufs)
+	bufs.tile = aligned(bufs.tile, max(kern.nw, kern.mr*kern.nr))
+	acc := bufs.tile
 	for jb := j0; jb < j1; jb += kern.nw {
 		w := min(kern.nw, j1-jb)
 		y := acc[:w]
