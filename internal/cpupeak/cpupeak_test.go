@@ -1,6 +1,7 @@
 package cpupeak
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -26,7 +27,7 @@ func TestFMAGoFinite(t *testing.T) {
 
 func BenchmarkPeakFMA(b *testing.B) {
 	for _, threads := range []int{1, 2} {
-		b.Run(map[int]string{1: "threads=1", 2: "threads=2"}[threads], func(b *testing.B) {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
 			var g float64
 			for b.Loop() {
 				g = MeasureFMA(100*time.Millisecond, threads)
