@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/modelgate/modelgate"
+	"github.com/modelgate/modelgate/spec"
 )
 
 // TestExportGolden exports every spec in testdata/specs, checks the graph
@@ -259,5 +260,24 @@ func TestRefused(t *testing.T) {
 	}
 	if _, err := Export(context.Background(), nil, a, randomWeights(a, 1)); modelgate.ErrorCode(err) != modelgate.EINVALID {
 		t.Errorf("nil spec: %v", err)
+	}
+}
+
+// oddLayer is a Layer that is not a spec type and not comparable.
+type oddLayer struct{ v []int }
+
+func (oddLayer) LayerType() spec.Type { return "odd" }
+
+// TestForeignLayer checks that a Layer implementation outside package spec
+// is refused, not compared with a panic.
+func TestForeignLayer(t *testing.T) {
+	t.Parallel()
+	s, a := parse(t, []byte(hdr+`"input":{"shape":[4]},"layers":[{"type":"flatten"}]}`))
+	odd := oddLayer{v: []int{1}}
+	s.Layers = spec.Layers{odd}
+	a.Layers[0].Layer = odd
+	_, err := Export(context.Background(), s, a, randomWeights(a, 1))
+	if modelgate.ErrorCode(err) != modelgate.EINVALID {
+		t.Errorf("foreign layer: %v", err)
 	}
 }

@@ -1,6 +1,8 @@
 package onnx
 
 import (
+	"reflect"
+
 	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/spec"
 )
@@ -21,13 +23,22 @@ func (b *builder) layers(ls spec.Layers, x string) (string, error) {
 
 // info returns the analysis entry of the next layer, which must be l.
 func (b *builder) info(l spec.Layer) (spec.LayerInfo, error) {
-	if b.next >= len(b.an.Layers) || b.an.Layers[b.next].Layer != l {
+	if b.next >= len(b.an.Layers) || !sameLayer(b.an.Layers[b.next].Layer, l) {
 		return spec.LayerInfo{}, modelgate.Errorf(modelgate.EINVALID, "", "analysis-mismatch",
 			"the analysis does not belong to this spec (layer %d)", b.next)
 	}
 	li := b.an.Layers[b.next]
 	b.next++
 	return li, nil
+}
+
+// sameLayer reports whether x and y are the same layer value, without the
+// run-time panic == would raise on a non-comparable Layer implementation.
+func sameLayer(x, y spec.Layer) bool {
+	if x == nil || y == nil || !reflect.TypeOf(x).Comparable() || !reflect.TypeOf(y).Comparable() {
+		return false
+	}
+	return x == y
 }
 
 // unsupported is the error for a layer setting ONNX cannot express.
