@@ -13,6 +13,7 @@ import (
 	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/server"
 	"github.com/modelgate/modelgate/server/app"
+	"github.com/modelgate/modelgate/server/web"
 )
 
 var serveHelp = cmdHelp{
@@ -129,6 +130,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	opt := app.Options{Data: sf.data, DB: sf.db, Blobs: sf.blobs, Config: vf.config(lf.limits()),
 		AdminToken: os.Getenv("MODELGATE_ADMIN_TOKEN"), Logger: log, Stderr: stderr}
+	ui, err := web.New(web.Options{Logger: log})
+	if err != nil {
+		log.Error("serve failed", "err", err.Error())
+		return exitUsage
+	}
+	opt.Mount = ui.Install // the web UI under /ui/
 	if err := app.Run(ctx, opt); err != nil {
 		log.Error("serve failed", "err", err.Error())
 		return exitUsage

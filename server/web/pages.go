@@ -107,10 +107,10 @@ type versionDetail struct {
 
 // specInfo is the part of a spec the page shows.
 type specInfo struct {
-	Name        string            `json:"name"`
-	Description string            `json:"description"`
+	Name        string                `json:"name"`
+	Description string                `json:"description"`
 	Input       struct{ Shape []int } `json:"input"`
-	Metadata    map[string]string `json:"metadata"`
+	Metadata    map[string]string     `json:"metadata"`
 	Source      *struct {
 		Format      string   `json:"format"`
 		SHA256      string   `json:"sha256"`

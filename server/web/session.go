@@ -13,10 +13,10 @@ import (
 )
 
 const (
-	sessionCookie = "mg_session"     // the API token, HttpOnly
-	loginCookie   = "mg_login_csrf"  // double-submit value of the sign-in form
-	csrfField     = "csrf"           // form field carrying the CSRF token
-	csrfHeader    = "X-CSRF-Token"   // same, for the upload script
+	sessionCookie = "mg_session"    // the API token, HttpOnly
+	loginCookie   = "mg_login_csrf" // double-submit value of the sign-in form
+	csrfField     = "csrf"          // form field carrying the CSRF token
+	csrfHeader    = "X-CSRF-Token"  // same, for the upload script
 	csrfLabel     = "modelgate-ui-csrf-v1"
 	maxTokenBytes = 128
 )

@@ -116,7 +116,7 @@ func (u *UI) Install(handle func(pattern string, h http.Handler)) {
 	handle("POST /ui/logout", form(u.session(u.logout)))
 	handle("GET /ui/{$}", page(u.session(u.modelsPage)))
 	handle("GET /ui/upload", page(u.session(u.uploadPage)))
-	handle("POST /ui/upload", form(u.upload))
+	handle("POST /ui/upload", form(u.session(u.upload)))
 	handle("GET /ui/models/{name}", page(u.session(u.modelPage)))
 	handle("GET /ui/models/{name}/versions/{version}", page(u.session(u.modelPage)))
 	handle("POST /ui/models/{name}/versions/{version}/predict", form(u.session(u.predict)))
