@@ -49,6 +49,7 @@ func benchModel(b *testing.B, s *spec.Spec, n, threads int) {
 	in := Tensor{Shape: append([]int{n}, bd.a.Input...), Data: randData(n*int(bd.a.Input.Elements()), 2)}
 	ctx := context.Background()
 	flops := float64(bd.a.TotalFLOPs) * float64(n)
+	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := bd.m.Predict(ctx, in); err != nil {
