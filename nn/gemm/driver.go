@@ -85,16 +85,8 @@ func runWith(kern *kernel, threads int, p *problem, pb *PackedB) {
 // times).
 func runRows(kern *kernel, threads int, p *problem) bool {
 	switch {
-	case p.m == 1:
+	case p.m == 1, p.m <= gemvRows && p.transB:
 		runGemv(kern, threads, p, 1)
-	case p.m <= gemvRows && p.transB:
-		for i := range p.m {
-			row := *p
-			row.m = 1
-			row.a = offsetA(p, i)
-			row.c = p.c[i*p.ldc:]
-			runGemv(kern, threads, &row, 1)
-		}
 	case p.n == 1:
 		t := transposeN(p)
 		runGemv(kern, threads, &t, p.ldc)
@@ -134,14 +126,6 @@ func workers(threads, units int, macs float64) int {
 		w = max(int(byWork), 1)
 	}
 	return w
-}
-
-// offsetA returns A starting at row i0 of op(A).
-func offsetA(p *problem, i0 int) []float32 {
-	if p.transA {
-		return p.a[i0:]
-	}
-	return p.a[i0*p.lda:]
 }
 
 // offsetB returns B starting at column j0 of op(B).

@@ -2,66 +2,85 @@ package gemm
 
 import "sync"
 
-// runGemv computes a single output row (m == 1) without packing: with
-// op(B) = Bᵀ each output is a dot product of contiguous rows, otherwise the
-// output block accumulates scaled rows of B. Outputs are stored every cinc
-// elements of C (the n == 1 case arrives here transposed). Threads own
-// whole blocks of kern.nw columns, so no column's arithmetic depends on the
-// thread count.
+// runGemv computes products with few output rows without packing: m == 1,
+// or m ≤ gemvRows with op(B) = Bᵀ. With op(B) = Bᵀ each output is a dot
+// product of contiguous rows (a few rows of B at a time meet every row of
+// A while they are in L1); otherwise the output block accumulates scaled
+// rows of B. Outputs are stored every cinc elements of a row of C (the
+// n == 1 case arrives here transposed). Threads own whole blocks of kern.nw
+// columns, so no output's arithmetic depends on the thread count.
 func runGemv(kern *kernel, threads int, p *problem, cinc int) {
 	bufs := bufPool.Get().(*buffers)
 	defer bufPool.Put(bufs)
-	x := p.a[:p.k]
+	var xs [gemvRows][]float32
 	if p.transA {
-		bufs.a = aligned(bufs.a, p.k)
-		for q := range p.k {
-			bufs.a[q] = p.a[q*p.lda]
+		bufs.a = aligned(bufs.a, p.m*p.k)
+		for i := range p.m {
+			x := bufs.a[i*p.k : (i+1)*p.k]
+			for q := range x {
+				x[q] = p.a[q*p.lda+i]
+			}
+			xs[i] = x
 		}
-		x = bufs.a
+	} else {
+		for i := range p.m {
+			xs[i] = p.a[i*p.lda : i*p.lda+p.k]
+		}
 	}
 	units := (p.n + kern.nw - 1) / kern.nw
 	w := workers(threads, units, macs(p))
 	if w <= 1 {
-		gemvCols(kern, p, x, 0, p.n, cinc)
+		gemvCols(kern, p, xs[:p.m], 0, p.n, cinc)
 		return
 	}
-	gemvParallel(kern, w, units, p, x, cinc)
+	gemvParallel(kern, w, units, p, xs[:p.m], cinc)
 }
 
 // gemvParallel runs gemvCols on w goroutines owning whole blocks (of units).
-func gemvParallel(kern *kernel, w, units int, p *problem, x []float32, cinc int) {
+func gemvParallel(kern *kernel, w, units int, p *problem, xs [][]float32, cinc int) {
 	var wg sync.WaitGroup
 	for t := range w {
 		j0 := units * t / w * kern.nw
 		j1 := min(units*(t+1)/w*kern.nw, p.n)
-		wg.Go(func() { gemvCols(kern, p, x, j0, j1, cinc) })
+		wg.Go(func() { gemvCols(kern, p, xs, j0, j1, cinc) })
 	}
 	wg.Wait()
 }
 
+// dotGroup is how many rows of B meet every row of A at a time; a
+// multiple of 4 whose rows fit L1 for usual k.
+const dotGroup = 8
+
 // gemvCols computes output columns j0..j1-1 (j0 a multiple of kern.nw) of
-// the single-row product.
-func gemvCols(kern *kernel, p *problem, x []float32, j0, j1, cinc int) {
+// the rows xs of op(A).
+func gemvCols(kern *kernel, p *problem, xs [][]float32, j0, j1, cinc int) {
 	bufs := bufPool.Get().(*buffers)
 	defer bufPool.Put(bufs)
-	bufs.tile = aligned(bufs.tile, max(kern.nw, kern.mr*kern.nr))
-	acc := bufs.tile
+	bufs.tile = aligned(bufs.tile, max(len(xs)*kern.nw, kern.mr*kern.nr))
 	for jb := j0; jb < j1; jb += kern.nw {
 		w := min(kern.nw, j1-jb)
-		y := acc[:w]
 		switch {
 		case p.transB:
-			kern.dots(x, p.b[jb*p.ldb:], p.ldb, y)
+			for g := 0; g < w; g += dotGroup {
+				b := p.b[(jb+g)*p.ldb:]
+				for i, x := range xs {
+					kern.dots(x, b, p.ldb, bufs.tile[i*kern.nw+g:i*kern.nw+min(g+dotGroup, w)])
+				}
+			}
 		case w == kern.nw && kern.gemvN != nil:
-			kern.gemvN(x, p.b[jb:], p.ldb, y)
+			kern.gemvN(xs[0], p.b[jb:], p.ldb, bufs.tile[:w])
 		default:
+			y := bufs.tile[:w]
 			clear(y)
-			for q, xq := range x {
+			for q, xq := range xs[0] {
 				kern.axpy(xq, p.b[q*p.ldb+jb:q*p.ldb+jb+w], y)
 			}
 		}
-		for j, v := range y {
-			finish(&p.c[(jb+j)*cinc], p, v)
+		for i := range xs {
+			c := p.c[i*p.ldc:]
+			for j, v := range bufs.tile[i*kern.nw : i*kern.nw+w] {
+				finish(&c[(jb+j)*cinc], p, v)
+			}
 		}
 	}
 }
