@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/modelgate/modelgate"
 )
@@ -99,6 +101,9 @@ func (s *Server) authenticate(ctx context.Context, header string) (*modelgate.To
 		return nil, errUnauthorized
 	}
 	want := HashToken(secret)
+	if t := s.authCache.get(want); t != nil {
+		return t, nil
+	}
 	t, err := s.store.TokenByHash(ctx, want)
 	if modelgate.ErrorCode(err) == modelgate.ENOTFOUND {
 		return nil, errUnauthorized
@@ -111,5 +116,54 @@ func (s *Server) authenticate(ctx context.Context, header string) (*modelgate.To
 	if subtle.ConstantTimeCompare(t.Hash, want) != 1 || t.RevokedAt != nil {
 		return nil, errUnauthorized
 	}
+	s.authCache.put(want, t)
 	return t, nil
+}
+
+// authCache remembers valid tokens for a short time so that hot paths
+// (predict) do not query the store on every request. A revocation takes
+// effect after at most the TTL. Only valid tokens are cached, keyed by the
+// SHA-256 of the secret.
+type authCache struct {
+	ttl time.Duration
+
+	mu      sync.Mutex
+	entries map[string]authEntry
+}
+
+type authEntry struct {
+	t       *modelgate.Token
+	expires time.Time
+}
+
+// maxAuthEntries bounds the cache; it is emptied when full.
+const maxAuthEntries = 10000
+
+func newAuthCache(ttl time.Duration) *authCache {
+	return &authCache{ttl: ttl, entries: map[string]authEntry{}}
+}
+
+func (c *authCache) get(hash []byte) *modelgate.Token {
+	if c.ttl <= 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[string(hash)]
+	if !ok || time.Now().After(e.expires) {
+		return nil
+	}
+	return e.t
+}
+
+func (c *authCache) put(hash []byte, t *modelgate.Token) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= maxAuthEntries {
+		clear(c.entries)
+	}
+	c.entries[string(hash)] = authEntry{t: t, expires: time.Now().Add(c.ttl)}
 }

@@ -75,6 +75,11 @@ type Config struct {
 
 	TempDir string // where uploads are spooled; "" means os.TempDir()
 
+	// AuthCacheTTL is how long a valid token is remembered without asking
+	// the store; a revocation takes effect after at most this long. 0
+	// disables the cache.
+	AuthCacheTTL time.Duration
+
 	GCInterval time.Duration // how often unreferenced blobs are collected; 0 disables
 	GCGrace    time.Duration // minimum age of a blob before collection
 }
@@ -100,6 +105,7 @@ func Default() Config {
 		UploadBurst:       10,
 		PredictsPerSecond: 1000,
 		PredictBurst:      2000,
+		AuthCacheTTL:      2 * time.Second,
 		GCInterval:        time.Hour,
 		GCGrace:           time.Hour,
 	}
@@ -119,16 +125,17 @@ type Deps struct {
 
 // Server is a modelgate HTTP server.
 type Server struct {
-	cfg      Config
-	store    modelgate.Store
-	blobs    modelgate.BlobStore
-	conv     Converter
-	log      *slog.Logger
-	metrics  *metrics
-	cache    *modelCache
-	uploads  *limiter
-	predicts *limiter
-	handler  http.Handler
+	cfg       Config
+	store     modelgate.Store
+	blobs     modelgate.BlobStore
+	conv      Converter
+	log       *slog.Logger
+	metrics   *metrics
+	cache     *modelCache
+	uploads   *limiter
+	authCache *authCache
+	predicts  *limiter
+	handler   http.Handler
 
 	ln       net.Listener
 	srv      *http.Server
@@ -153,9 +160,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, store: d.Store, blobs: d.Blobs, conv: d.Converter, log: logger,
-		metrics:  newMetrics(),
-		uploads:  newLimiter(cfg.UploadsPerMinute/60, cfg.UploadBurst),
-		predicts: newLimiter(cfg.PredictsPerSecond, cfg.PredictBurst),
+		metrics:   newMetrics(),
+		uploads:   newLimiter(cfg.UploadsPerMinute/60, cfg.UploadBurst),
+		predicts:  newLimiter(cfg.PredictsPerSecond, cfg.PredictBurst),
+		authCache: newAuthCache(cfg.AuthCacheTTL),
 	}
 	s.cache = newModelCache(cfg.CacheBytes, s.metrics)
 	mux := http.NewServeMux()

@@ -64,7 +64,7 @@ func decodeBatch(dec *jsontext.Decoder, sample []int, per, maxBatch int) ([]floa
 		return sample[level-1]
 	}
 	counts := make([]int, rank)
-	data := make([]float32, 0, min(per*maxBatch, 1<<16))
+	data := make([]float32, 0, per) // grows with the samples actually sent
 	depth := 0
 	where := func() string { return string(dec.StackPointer()) }
 	limitErr := func(level int) error {

@@ -118,17 +118,17 @@ func (s *Store) ResolveVersion(ctx context.Context, ns, model, ref string) (*mod
 	var row *sql.Row
 	switch {
 	case ref == "latest":
-		row = s.db.QueryRowContext(ctx, s.q(base+`number = (SELECT max(number) FROM versions WHERE namespace = ? AND model = ?)`), ns, model, ns, model)
+		row = s.queryRow(ctx, base+`number = (SELECT max(number) FROM versions WHERE namespace = ? AND model = ?)`, ns, model, ns, model)
 	case strings.HasPrefix(ref, "sha256:"):
-		row = s.db.QueryRowContext(ctx, s.q(base+`digest = ?`), ns, model, ref)
+		row = s.queryRow(ctx, base+`digest = ?`, ns, model, ref)
 	case isNumber(ref):
 		n, err := strconv.ParseInt(ref, 10, 64)
 		if err != nil {
 			return nil, notFound("version-not-found", "version %q not found", ref)
 		}
-		row = s.db.QueryRowContext(ctx, s.q(base+`number = ?`), ns, model, n)
+		row = s.queryRow(ctx, base+`number = ?`, ns, model, n)
 	default:
-		row = s.db.QueryRowContext(ctx, s.q(base+`number = (SELECT version FROM aliases WHERE namespace = ? AND model = ? AND name = ?)`), ns, model, ns, model, ref)
+		row = s.queryRow(ctx, base+`number = (SELECT version FROM aliases WHERE namespace = ? AND model = ? AND name = ?)`, ns, model, ns, model, ref)
 	}
 	v, err := scanVersion(row)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelgate/modelgate"
@@ -42,8 +43,9 @@ type Dialect struct {
 
 // Store is a metadata store on a *sql.DB.
 type Store struct {
-	db *sql.DB
-	d  Dialect
+	db    *sql.DB
+	d     Dialect
+	stmts sync.Map // rewritten query -> *sql.Stmt, for the hot read paths
 }
 
 var _ modelgate.Store = (*Store)(nil)
@@ -146,8 +148,32 @@ func stripComments(stmt string) string {
 // Ping checks the database connection.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the prepared statements and the database.
+func (s *Store) Close() error {
+	s.stmts.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
+	return s.db.Close()
+}
+
+// queryRow runs a single-row query through a statement prepared once (the
+// per-request lookups: tokens, version resolution).
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	q := s.q(query)
+	if v, ok := s.stmts.Load(q); ok {
+		return v.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	st, err := s.db.PrepareContext(ctx, q)
+	if err != nil {
+		return s.db.QueryRowContext(ctx, q, args...)
+	}
+	if old, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		st = old.(*sql.Stmt)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
 
 func now() int64 { return time.Now().UnixNano() }
 

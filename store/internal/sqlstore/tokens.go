@@ -47,7 +47,7 @@ func (s *Store) CreateToken(ctx context.Context, t *modelgate.Token) error {
 
 // TokenByHash returns the token with this hash.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*modelgate.Token, error) {
-	t, err := scanToken(s.db.QueryRowContext(ctx, s.q(`SELECT `+tokenCols+` FROM tokens WHERE hash = ?`), hash))
+	t, err := scanToken(s.queryRow(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("token-not-found", "no such token")
 	}
