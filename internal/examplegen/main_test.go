@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -31,6 +32,9 @@ func TestReproducible(t *testing.T) {
 			t.Parallel()
 			if name == "mnist-mlp" && (testing.Short() || raceEnabled) {
 				t.Skip("training is slow under -short / -race")
+			}
+			if name == "mnist-mlp" && runtime.GOARCH != "amd64" {
+				t.Skip("the committed weights were trained on amd64; math.Exp may differ in the last bit elsewhere")
 			}
 			out := t.TempDir()
 			if err := generate(context.Background(), out, mnistDir, name); err != nil {
