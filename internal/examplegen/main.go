@@ -2,7 +2,10 @@
 // MNIST MLP (examples/mnist-mlp), a small CNN (examples/small-cnn) and an
 // LSTM (examples/lstm), each with model.json, weights.safetensors and a
 // small input.json. The output is deterministic: running it again
-// reproduces the committed bytes exactly (a test checks this).
+// reproduces the committed bytes exactly (a test checks this). Training
+// uses no threads and no fused multiply-adds; it calls math.Exp, whose
+// assembly and pure-Go versions may differ in the last bit, so the trained
+// weights are reproduced exactly on amd64, where they were made.
 //
 // Run it from the repository root:
 //
