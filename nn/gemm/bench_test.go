@@ -125,7 +125,7 @@ func BenchmarkMicro(b *testing.B) {
 // BenchmarkShapes measures small and layer-like shapes on the selected
 // path: m×n×k, transB as a dense layer with weights stored [out, in].
 func BenchmarkShapes(b *testing.B) {
-	for _, s := range [][3]int{{8, 8, 8}, {32, 32, 32}, {64, 64, 64}, {128, 128, 128}, {4, 1024, 784}, {32, 1024, 784}, {8, 10, 1024}, {64, 512, 512}, {256, 1024, 1024}, {1000, 1, 1023}} {
+	for _, s := range [][3]int{{8, 8, 8}, {32, 32, 32}, {64, 64, 64}, {128, 128, 128}, {4, 1024, 784}, {6, 1024, 784}, {8, 1024, 784}, {32, 1024, 784}, {8, 10, 1024}, {64, 512, 512}, {256, 1024, 1024}, {1000, 1, 1023}} {
 		for _, threads := range []int{1, 2} {
 			tc := gemmCase{tB: true, m: s[0], n: s[1], k: s[2], alpha: 1}
 			o := makeOperands(tc, 1)

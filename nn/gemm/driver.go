@@ -41,7 +41,7 @@ const minWorkPerThread = 1 << 18
 
 // gemvRows is the largest m for which a product with op(B) = Bᵀ runs as
 // m single-row products instead of packing B.
-const gemvRows = 4
+const gemvRows = 8
 
 // run dispatches p on kern using up to threads goroutines.
 func run(kern *kernel, threads int, p *problem) {
