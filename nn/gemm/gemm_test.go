@@ -137,7 +137,7 @@ func TestSmallBlocks(t *testing.T) {
 // and that repeated calls do too.
 func TestThreadsBitwise(t *testing.T) {
 	t.Parallel()
-	shapes := [][3]int{{100, 129, 257}, {257, 65, 33}, {33, 1025, 100}, {1, 4000, 784}, {129, 1, 300}, {3, 2000, 500}, {600, 40, 300}, {40, 2100, 1100}, {7, 3000, 300}}
+	shapes := [][3]int{{100, 129, 257}, {257, 65, 33}, {33, 1025, 100}, {1, 4000, 784}, {129, 1, 300}, {3, 2000, 500}, {600, 40, 300}, {40, 2100, 1100}, {7, 3000, 300}, {6, 2500, 300}}
 	for _, kp := range kernelPaths() {
 		t.Run(kp.kern.name, func(t *testing.T) {
 			if kp.missing != "" {
