@@ -84,13 +84,14 @@ func run(ctx context.Context, cfg config) error {
 	}
 	defer ort.DestroyEnvironment()
 	rep := report{
-		started: time.Now().UTC(),
-		command: commandLine(),
-		cpu:     cpuModel(),
-		kernel:  gemm.Kernel(),
-		ortVer:  ort.GetVersion(),
-		goVer:   runtime.Version(),
-		dur:     cfg.dur,
+		started:    time.Now().UTC(),
+		command:    commandLine(),
+		cpu:        cpuModel(),
+		kernel:     gemm.Kernel(),
+		ortVer:     ort.GetVersion(),
+		goVer:      runtime.Version(),
+		dur:        cfg.dur,
+		loadBefore: loadAvg(),
 	}
 	procs := runtime.GOMAXPROCS(0)
 	for _, t := range cfg.threads {
@@ -116,6 +117,7 @@ func run(ctx context.Context, cfg config) error {
 	}
 	runtime.GOMAXPROCS(procs)
 	rep.finished = time.Now().UTC()
+	rep.loadAfter = loadAvg()
 	text := rep.markdown()
 	fmt.Print(text)
 	if cfg.out != "" {
@@ -141,6 +143,19 @@ func commandLine() string {
 		return c
 	}
 	return strings.Join(append([]string{"ortbench"}, os.Args[1:]...), " ")
+}
+
+// loadAvg returns the first three fields of /proc/loadavg, or "?".
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // cpuModel returns the "model name" line of /proc/cpuinfo.
