@@ -223,3 +223,56 @@ func BenchmarkIm2col(b *testing.B) {
 		})
 	}
 }
+
+// TestExpNeg checks expNeg against math.Exp on a dense sweep of [-90, 0].
+func TestExpNeg(t *testing.T) {
+	t.Parallel()
+	worst := 0.0
+	for a := float32(-90); a <= 0; a = math.Nextafter32(a, 1) + 1e-4*float32(math.Abs(float64(a))) {
+		got := float64(expNeg(a))
+		want := math.Exp(float64(a))
+		if a < expMin {
+			if got != 0 {
+				t.Fatalf("expNeg(%v) = %v, want 0", a, got)
+			}
+			continue
+		}
+		if rel := math.Abs(got-want) / want; rel > worst {
+			worst = rel
+		}
+	}
+	if worst > 3e-7 {
+		t.Fatalf("worst relative error %.3g", worst)
+	}
+	if v := expNeg(float32(math.NaN())); v == v {
+		t.Fatal("expNeg(NaN) is not NaN")
+	}
+	if expNeg(0) != 1 {
+		t.Fatalf("expNeg(0) = %v", expNeg(0))
+	}
+}
+
+func TestSoftmaxSpecial(t *testing.T) {
+	t.Parallel()
+	inf := float32(math.Inf(1))
+	nan := float32(math.NaN())
+	cases := []struct {
+		x    []float32
+		want []float32 // NaN matches NaN
+	}{
+		{[]float32{-inf, -inf}, []float32{nan, nan}},
+		{[]float32{inf, 0}, []float32{nan, nan}},
+		{[]float32{-inf, 0}, []float32{0, 1}},
+		{[]float32{nan, 0}, []float32{nan, nan}},
+		{[]float32{1000, 1000, -1000}, []float32{0.5, 0.5, 0}},
+	}
+	for i, c := range cases {
+		y := make([]float32, len(c.x))
+		Softmax(c.x, y, 1, len(c.x), 1, false)
+		for k := range y {
+			if !(y[k] == c.want[k] || (y[k] != y[k] && c.want[k] != c.want[k])) {
+				t.Fatalf("case %d: softmax(%v) = %v, want %v", i, c.x, y, c.want)
+			}
+		}
+	}
+}

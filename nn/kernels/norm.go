@@ -84,35 +84,58 @@ func Softmax(x, y []float32, outer, n, inner int, log bool) {
 	}
 }
 
-// softmaxLine handles the n elements x[0], x[stride], ... .
+// softmaxLine handles the n elements x[0], x[stride], ... . Exponentials
+// are float32 (expNeg, arguments <= 0 after subtracting the maximum); their
+// sum is accumulated in float64.
 func softmaxLine(x, y []float32, n, stride int, log bool) {
-	m := math.Inf(-1)
+	m := float32(math.Inf(-1))
 	for k := 0; k < n; k++ {
-		if v := float64(x[k*stride]); v > m || v != v {
-			m = v
-		}
+		m = max(m, x[k*stride])
 	}
-	if math.IsInf(m, -1) {
-		m = 0 // every input is -Inf: exp gives 0s, result NaN (0/0) as in NNlib
+	if math.IsInf(float64(m), 0) {
+		// every input -Inf (0/0 below: NaN, as in NNlib), or a +Inf input
+		// (Inf-Inf: NaN); compute in float64 to get exactly those NaNs.
+		softmaxLine64(x, y, n, stride, log)
+		return
 	}
 	var s float64
 	if log {
 		for k := 0; k < n; k++ {
-			s += math.Exp(float64(x[k*stride]) - m)
+			s += float64(expNeg(x[k*stride] - m))
 		}
 		ls := math.Log(s)
 		for k := 0; k < n; k++ {
-			y[k*stride] = float32(float64(x[k*stride]) - m - ls)
+			y[k*stride] = float32(float64(x[k*stride]) - float64(m) - ls)
 		}
 		return
 	}
 	for k := 0; k < n; k++ {
-		e := math.Exp(float64(x[k*stride]) - m)
-		s += e
-		y[k*stride] = float32(e)
+		e := expNeg(x[k*stride] - m)
+		s += float64(e)
+		y[k*stride] = e
 	}
 	inv := 1 / s
 	for k := 0; k < n; k++ {
 		y[k*stride] = float32(float64(y[k*stride]) * inv)
+	}
+}
+
+// softmaxLine64 is softmaxLine with math.Exp, for lines holding an infinity.
+func softmaxLine64(x, y []float32, n, stride int, log bool) {
+	m := math.Inf(-1)
+	for k := 0; k < n; k++ {
+		m = max(m, float64(x[k*stride]))
+	}
+	var s float64
+	for k := 0; k < n; k++ {
+		s += math.Exp(float64(x[k*stride]) - m)
+	}
+	for k := 0; k < n; k++ {
+		v := float64(x[k*stride]) - m
+		if log {
+			y[k*stride] = float32(v - math.Log(s))
+		} else {
+			y[k*stride] = float32(math.Exp(v) / s)
+		}
 	}
 }
