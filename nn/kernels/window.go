@@ -1,12 +1,15 @@
 // Package kernels holds the CPU kernels of package nn on plain float32
-// slices: im2col/col2im for convolutions, pooling, normalisation and
-// softmax. It imports only the standard library.
+// slices: im2col/col2im (whole, by channel range or by band of rows) for
+// GEMM convolutions, a direct depthwise convolution, pooling,
+// normalisation and softmax. Matrix products are not here: package nn
+// calls package gemm. It imports only the standard library.
 //
 // # Contract
 //
-// Kernels trust their geometry: package nn validates every shape and slice
-// length at bind time and before each call, and [Geom2D.Valid] checks a
-// geometry. Images are channel-major (C×H×W, row-major, W fastest). A 1-D
+// Kernels trust their arguments: package nn validates every shape and
+// slice length at bind time and before each call, and [Geom2D.Valid] checks
+// a geometry. Slices shorter than documented make a kernel panic with an
+// index error; that is a bug in the caller, never a reaction to data. Images are channel-major (C×H×W, row-major, W fastest). A 1-D
 // signal C×L is the image C×1×L.
 //
 // Every kernel is deterministic: each output element is computed by the same
