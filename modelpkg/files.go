@@ -1,6 +1,7 @@
 package modelpkg
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,12 +29,46 @@ func Load(ctx context.Context, dir string, opt Options) (*Package, error) {
 	if err != nil {
 		return nil, err
 	}
+	weights, err := readWeights(ctx, dir, lim)
+	if err != nil {
+		return nil, err
+	}
+	// The digest is checked and the tensors are bound from the same bytes,
+	// so nobody who can write the file during the load can change what is
+	// bound after it was verified.
+	return Open(ctx, specData, isYAML, bytes.NewReader(weights), int64(len(weights)), opt)
+}
+
+// readWeights reads weights.safetensors whole, after checking its size
+// against the budget, and refuses a file that grows while it is read.
+func readWeights(ctx context.Context, dir string, lim modelgate.Limits) ([]byte, error) {
 	f, size, err := openWeights(dir, lim)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return Open(ctx, specData, isYAML, f, size, opt)
+	data := make([]byte, size)
+	for off := int64(0); off < size; {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n := min(size-off, digestChunk)
+		k, err := io.ReadFull(f, data[off:off+n])
+		off += int64(k)
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, modelgate.Errorf(modelgate.EINVALID, WeightsFile, "truncated",
+				"file ended at byte %d while being read (size was %d)", off, size)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("modelpkg: reading %s: %w", WeightsFile, err)
+		}
+	}
+	var one [1]byte
+	if k, _ := f.Read(one[:]); k != 0 {
+		return nil, modelgate.Errorf(modelgate.EINVALID, WeightsFile, "changed-while-reading",
+			"file grew beyond %d bytes while being read", size)
+	}
+	return data, nil
 }
 
 // checkDir checks that dir names a directory (it may be a symlink to one:

@@ -74,8 +74,9 @@ func (p *Package) Predict(ctx context.Context, in nn.Tensor) (nn.Tensor, error) 
 
 // Open checks and binds a package given as bytes: the spec document
 // (YAML when isYAML) and the weights file as an io.ReaderAt of size bytes.
-// It is the path [Load] takes after opening the files, and the one the
-// server uses for uploads.
+// It is the path [Load] takes after reading the files, and the one the
+// server uses for uploads. weights must not change during the call: the
+// digest is checked on one read and the tensors are bound from another.
 func Open(ctx context.Context, specData []byte, isYAML bool, weights io.ReaderAt, size int64, opt Options) (*Package, error) {
 	lim := opt.Limits.OrDefault()
 	if int64(len(specData)) > lim.SpecBytes {
