@@ -44,17 +44,23 @@ func newDense(l *spec.Dense, li spec.LayerInfo, p params, threads int) (op, erro
 	return d, nil
 }
 
-// denseChunk bounds the rows of one GEMM call so cancellation is checked
-// regularly on long inputs.
-const denseChunk = 4096
+// denseMACs is about how many multiply-adds one GEMM call of a dense layer
+// does between two checks of the context (a few ms of work); a chunk has
+// at least denseMinRows rows (GEMM efficiency) and at most denseMaxRows.
+const (
+	denseMACs    = 1 << 28
+	denseMinRows = 64
+	denseMaxRows = 4096
+)
 
 func (d *denseOp) forward(ctx context.Context, n int, in, out []float32) error {
 	rows := n * d.rows
-	for r0 := 0; r0 < rows; r0 += denseChunk {
+	chunk := min(max(denseMACs/(d.in*d.units), denseMinRows), denseMaxRows)
+	for r0 := 0; r0 < rows; r0 += chunk {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		m := min(denseChunk, rows-r0)
+		m := min(chunk, rows-r0)
 		x := in[r0*d.in : (r0+m)*d.in]
 		y := out[r0*d.units : (r0+m)*d.units]
 		gemm.SgemmThreads(d.threads, false, true, m, d.units, d.in, 1, x, d.in, d.w, d.in, 0, y, d.units)
