@@ -328,3 +328,18 @@ func TestConvTransposeBands(t *testing.T) {
 		1, 0, b.param("layers.0.", "weight"), b.param("layers.0.", "bias"))
 	assertClose(t, out.Data, want)
 }
+
+// TestDenseChunks runs a dense layer over more rows than one GEMM chunk.
+func TestDenseChunks(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("large reference computation")
+	}
+	const rows, in, units = 130, 2048, 1024
+	if chunk := max(denseMACs/(in*units), denseMinRows); chunk >= rows {
+		t.Fatalf("chunk %d covers all %d rows", chunk, rows)
+	}
+	b := mustBind(t, testSpec([]int{rows, in}, &spec.Dense{Units: units, Bias: true}), 8, 2)
+	x, out := b.run(t, 1, 8)
+	assertClose(t, out.Data, refDense(x.Data, rows, in, units, b.param("layers.0.", "weight"), b.param("layers.0.", "bias"), identity))
+}
