@@ -79,3 +79,25 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("drained upload not stored: %v", err)
 	}
 }
+
+// TestUploadOutlivesRequestTimeout: an upload gets UploadTimeout, not the
+// ordinary request deadline.
+func TestUploadOutlivesRequestTimeout(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, backends(t)[0], func(c *server.Config) { c.RequestTimeout = 200 * time.Millisecond })
+	m := newTestModel(t, 1)
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		w, _ := mw.CreateFormFile("spec", "model.json")
+		w.Write(m.spec)
+		time.Sleep(600 * time.Millisecond) // longer than RequestTimeout
+		w, _ = mw.CreateFormFile("weights", "weights.safetensors")
+		w.Write(m.weights)
+		mw.Close()
+		pw.Close()
+	}()
+	if r := e.do("POST", "/v1/models", e.admin, pr, mw.FormDataContentType()); r.status != 201 {
+		t.Fatalf("slow upload: %d %s", r.status, r.body)
+	}
+}

@@ -66,9 +66,15 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, t *modelgate.Tok
 		s.refuse(w, r, t, "", modelgate.Errorf(modelgate.ELIMIT, "", ruleRateLimit, "upload rate limit exceeded for this token"), nil)
 		return
 	}
+	// Uploads get UploadTimeout instead of the ordinary request deadline;
+	// a client that goes away (not the ordinary deadline) still cancels.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.UploadTimeout)
 	defer cancel()
-	stop := context.AfterFunc(r.Context(), cancel) // a client that goes away cancels the upload
+	stop := context.AfterFunc(r.Context(), func() {
+		if errors.Is(r.Context().Err(), context.Canceled) {
+			cancel()
+		}
+	})
 	defer stop()
 	f, err := s.readUpload(ctx, r)
 	defer f.cleanup()
