@@ -1,0 +1,278 @@
+package sandbox_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelgate/modelgate"
+	"github.com/modelgate/modelgate/sandbox"
+)
+
+// The test binary is its own sandboxed child: Run re-executes it with one
+// of these words as its first argument, and TestMain dispatches to the
+// child function instead of running the tests.
+var children = map[string]func(ctx context.Context, in []byte) ([]byte, error){
+	"__echo":   func(_ context.Context, in []byte) ([]byte, error) { return append([]byte("echo:"), in...), nil },
+	"__probe":  probe,
+	"__spin":   func(context.Context, []byte) ([]byte, error) { spin(); return nil, nil },
+	"__sleep":  func(context.Context, []byte) ([]byte, error) { time.Sleep(time.Hour); return nil, nil },
+	"__hog":    hog,
+	"__flood":  func(context.Context, []byte) ([]byte, error) { return make([]byte, 1<<20), nil },
+	"__refuse": func(context.Context, []byte) ([]byte, error) { return nil, errors.New("refused on purpose") },
+	"__crash":  func(context.Context, []byte) ([]byte, error) { var m map[string]int; m["x"] = 1; return nil, nil },
+}
+
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 {
+		if fn, ok := children[os.Args[1]]; ok {
+			os.Exit(sandbox.Serve(context.Background(), os.Stdin, os.Stdout, os.Stderr, fn))
+		}
+		if strings.HasPrefix(os.Args[1], "__") {
+			os.Exit(3) // never run the tests inside a child
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// attempts are what a compromised converter would try. Each entry names
+// an operation; the child reports the error it got ("" = it succeeded).
+type attempts map[string]string
+
+// probe tries to escape: read a file, write a file, connect and listen
+// (TCP and MPTCP), resolve a name, and run a program. The address to
+// connect to comes on stdin.
+func probe(_ context.Context, in []byte) ([]byte, error) {
+	return json.Marshal(tryAll(string(in)))
+}
+
+func tryAll(addr string) attempts {
+	res := attempts{}
+	note := func(name string, err error) {
+		res[name] = ""
+		if err != nil {
+			res[name] = err.Error()
+		}
+	}
+	_, err := os.ReadFile("/etc/passwd")
+	note("open /etc/passwd", err)
+	_, err = os.ReadFile("/proc/self/status")
+	note("open /proc/self/status", err)
+	note("create file", os.WriteFile(filepath.Join(os.TempDir(), fmt.Sprintf("mg-sandbox-%d", os.Getpid())), []byte("x"), 0o600))
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err == nil {
+		c.Close()
+	}
+	note("connect tcp "+addr, err)
+	var d net.Dialer
+	d.SetMultipathTCP(true)
+	c, err = d.Dial("tcp", addr)
+	if err == nil {
+		c.Close()
+	}
+	note("connect mptcp "+addr, err)
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(true)
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err == nil {
+		l.Close()
+	}
+	note("listen mptcp", err)
+	u, err := net.Dial("udp", "127.0.0.1:53")
+	if err == nil {
+		u.Close()
+	}
+	note("udp socket", err)
+	us, err := net.Dial("unix", "/run/systemd/notify")
+	if err == nil {
+		us.Close()
+	}
+	note("unix socket", err)
+	note("exec /bin/true", exec.Command("/bin/true").Run())
+	// The same with inherited descriptors, so that nothing has to be
+	// opened before execve itself is attempted.
+	cmd := exec.Command("/bin/true")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr, os.Stderr
+	note("execve /bin/true", cmd.Run())
+	return res
+}
+
+func spin() {
+	for x := 0; ; x++ {
+		if x == -1 {
+			return
+		}
+	}
+}
+
+// hog allocates and touches far more than the address space limit.
+func hog(context.Context, []byte) ([]byte, error) {
+	var keep [][]byte
+	for i := 0; i < 64; i++ {
+		b := make([]byte, 256<<20)
+		for j := range b {
+			if j%4096 == 0 {
+				b[j] = 1
+			}
+		}
+		keep = append(keep, b)
+	}
+	return []byte(fmt.Sprint(len(keep))), nil
+}
+
+func testLimits() sandbox.Limits {
+	l := sandbox.DefaultLimits()
+	l.Timeout, l.CPUSeconds, l.AddressSpace, l.MemoryLimit = 20*time.Second, 10, 2<<30, 1<<30
+	l.MaxInput, l.MaxOutput = 1<<20, 1<<16
+	return l
+}
+
+func needLinux(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the sandbox needs Linux")
+	}
+	if sandbox.LandlockABI() < 1 {
+		t.Fatal("Landlock is not available on this kernel: the sandbox refuses to run without it")
+	}
+}
+
+func run(t *testing.T, word string, in []byte, lim sandbox.Limits) ([]byte, error) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sandbox.Run(context.Background(), exe, []string{word}, in, lim)
+}
+
+func TestEcho(t *testing.T) {
+	needLinux(t)
+	out, err := run(t, "__echo", []byte("hello"), testLimits())
+	if err != nil || string(out) != "echo:hello" {
+		t.Fatalf("got %q, %v", out, err)
+	}
+}
+
+// TestConfined proves the child is confined: every escape attempt that
+// succeeds in this (unconfined) test process fails in the child, and the
+// listener never sees a connection.
+func TestConfined(t *testing.T) {
+	needLinux(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan struct{}, 16)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- struct{}{}
+			c.Close()
+		}
+	}()
+	addr := ln.Addr().String()
+
+	control := tryAll(addr)
+	for _, op := range []string{"open /etc/passwd", "connect tcp " + addr, "exec /bin/true", "execve /bin/true", "create file"} {
+		if control[op] != "" {
+			t.Fatalf("control: %s fails even unconfined (%s); the test proves nothing", op, control[op])
+		}
+	}
+	for len(accepted) > 0 {
+		<-accepted
+	}
+	for _, ns := range []bool{false, true} {
+		lim := testLimits()
+		lim.NoNetNamespace = ns
+		out, err := run(t, "__probe", []byte(addr), lim)
+		if err != nil {
+			t.Fatalf("probe (netns %v): %v", !ns, err)
+		}
+		var got attempts
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("probe output %q: %v", out, err)
+		}
+		if len(got) != len(control) {
+			t.Fatalf("probe made %d attempts, want %d", len(got), len(control))
+		}
+		for op, e := range got {
+			if e == "" {
+				t.Errorf("confined child (netns %v): %s SUCCEEDED", !ns, op)
+			} else {
+				t.Logf("netns %v: %s: %s", !ns, op, e)
+			}
+		}
+	}
+	select {
+	case <-accepted:
+		t.Error("the listener accepted a connection from the confined child")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+func TestLimits(t *testing.T) {
+	needLinux(t)
+	tests := []struct {
+		word string
+		in   []byte
+		tune func(*sandbox.Limits)
+		code string
+		rule string
+	}{
+		{"__sleep", nil, func(l *sandbox.Limits) { l.Timeout = time.Second }, modelgate.ELIMIT, sandbox.RuleTimeout},
+		{"__spin", nil, func(l *sandbox.Limits) { l.CPUSeconds = 1 }, modelgate.ELIMIT, sandbox.RuleCPU},
+		{"__hog", nil, nil, modelgate.ELIMIT, sandbox.RuleMemory},
+		{"__flood", nil, nil, modelgate.ELIMIT, sandbox.RuleOutput},
+		{"__echo", make([]byte, 2<<20), nil, modelgate.ELIMIT, sandbox.RuleInput},
+		{"__refuse", nil, nil, modelgate.EINTERNAL, sandbox.RuleFailed},
+		{"__crash", nil, nil, modelgate.EINTERNAL, sandbox.RuleFailed},
+		{"__nosuchchild", nil, nil, modelgate.EINTERNAL, sandbox.RuleFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.word+"/"+tt.rule, func(t *testing.T) {
+			t.Parallel()
+			lim := testLimits()
+			if tt.tune != nil {
+				tt.tune(&lim)
+			}
+			start := time.Now()
+			_, err := run(t, tt.word, tt.in, lim)
+			var me *modelgate.Error
+			if !errors.As(err, &me) || me.Code != tt.code || me.Rule != tt.rule {
+				t.Fatalf("got %v (%T), want %s/%s", err, err, tt.code, tt.rule)
+			}
+			if d := time.Since(start); d > 15*time.Second {
+				t.Errorf("took %s", d)
+			}
+		})
+	}
+}
+
+// TestServeRefusesOutsideRun: the hidden subcommand does nothing (and
+// reads nothing) when not started by Run.
+func TestServeRefusesOutsideRun(t *testing.T) {
+	t.Setenv("MODELGATE_SANDBOX_LIMITS", "")
+	var stderr bytes.Buffer
+	in := strings.NewReader("input")
+	code := sandbox.Serve(context.Background(), in, &bytes.Buffer{}, &stderr, func(context.Context, []byte) ([]byte, error) {
+		t.Fatal("fn ran")
+		return nil, nil
+	})
+	if code == 0 || in.Len() != len("input") || !strings.Contains(stderr.String(), "only run by modelgate") {
+		t.Fatalf("code %d, unread %d, stderr %q", code, in.Len(), stderr.String())
+	}
+}
