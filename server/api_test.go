@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -156,4 +158,45 @@ func (e *env) mustPredict(tok, path string, m *testModel, batch [][]float32) {
 	if r := e.checkPredict(tok, path, m, batch); r.status != 200 {
 		e.t.Fatalf("predict %s: %d %s", path, r.status, r.body)
 	}
+}
+
+// TestYAMLUpload: a YAML spec is the same version as its JSON form (the
+// digest is over the canonical spec), so the second upload is idempotent.
+func TestYAMLUpload(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, backends(t)[0], nil)
+	m := newTestModel(t, 5)
+	var doc struct {
+		Weights struct {
+			SHA256 string `json:"sha256"`
+			Bytes  int    `json:"bytes"`
+		} `json:"weights"`
+	}
+	if err := json.Unmarshal(m.spec, &doc); err != nil {
+		t.Fatal(err)
+	}
+	yaml := fmt.Sprintf(`format: modelgate/v1
+name: tiny
+input:
+  shape: [4]
+layers:
+  - type: dense
+    units: 3
+    activation: relu
+  - type: dense
+    units: 2
+weights:
+  sha256: "%s"
+  bytes: %d
+`, doc.Weights.SHA256, doc.Weights.Bytes)
+	r := e.upload(e.admin, part{"spec", []byte(yaml)}, part{"weights", m.weights})
+	if r.status != 201 || r.json(t)["name"] != "tiny" {
+		t.Fatalf("yaml upload: %d %s", r.status, r.body)
+	}
+	digest := r.json(t)["digest"]
+	r = e.uploadModel(e.admin, "tiny", m)
+	if r.status != 200 || r.json(t)["digest"] != digest || r.json(t)["created"] != false {
+		t.Fatalf("json upload of the same model: %d %s", r.status, r.body)
+	}
+	e.mustPredict(e.admin, "/v1/models/tiny/versions/latest/predict", m, randomBatch(9, 3))
 }
