@@ -81,7 +81,11 @@ type Config struct {
 	AuthCacheTTL time.Duration
 
 	GCInterval time.Duration // how often unreferenced blobs are collected; 0 disables
-	GCGrace    time.Duration // minimum age of a blob before collection
+	// GCGrace is the minimum age of an unreferenced blob before collection.
+	// An upload writes its blob and commits its version within
+	// UploadTimeout, so a grace longer than that never collects the blob
+	// of an upload in progress; New raises it to UploadTimeout + 1 min.
+	GCGrace time.Duration
 }
 
 // Default returns the documented defaults.
@@ -106,8 +110,8 @@ func Default() Config {
 		PredictsPerSecond: 1000,
 		PredictBurst:      2000,
 		AuthCacheTTL:      2 * time.Second,
-		GCInterval:        time.Hour,
-		GCGrace:           time.Hour,
+		GCInterval:        10 * time.Minute,
+		GCGrace:           11 * time.Minute,
 	}
 }
 
@@ -151,6 +155,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, errors.New("server: Store and Blobs are required")
 	}
 	cfg.Limits = cfg.Limits.OrDefault()
+	if min := cfg.UploadTimeout + time.Minute; cfg.GCGrace < min {
+		cfg.GCGrace = min
+	}
 	if cfg.MaxBatch <= 0 || cfg.MaxBatch > cfg.Limits.Batch {
 		cfg.MaxBatch = cfg.Limits.Batch
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/server"
@@ -155,7 +156,7 @@ func serve(ctx context.Context, st *stores, opt Options, log *slog.Logger, stder
 	}
 	// At start no upload of ours is running; with locked filesystem blobs
 	// no one else's either, so every unreferenced blob is an orphan.
-	grace := cfg.GCGrace
+	grace := max(cfg.GCGrace, cfg.UploadTimeout+time.Minute)
 	if st.unlock != nil {
 		grace = 0
 	}
