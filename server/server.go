@@ -25,6 +25,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -74,6 +75,10 @@ type Config struct {
 	PredictBurst      int     // predict bucket size
 
 	TempDir string // where uploads are spooled; "" means os.TempDir()
+
+	// TLSCertFile and TLSKeyFile, when both set, make the server speak
+	// HTTPS (PEM files, as for http.Server.ServeTLS).
+	TLSCertFile, TLSKeyFile string
 
 	// AuthCacheTTL is how long a valid token is remembered without asking
 	// the store; a revocation takes effect after at most this long. 0
@@ -211,6 +216,19 @@ func (s *Server) Open() error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.done = make(chan error, 1)
+	if (s.cfg.TLSCertFile == "") != (s.cfg.TLSKeyFile == "") {
+		ln.Close()
+		return errors.New("server: TLS needs both a certificate and a key file")
+	}
+	if s.cfg.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("server: TLS: %w", err)
+		}
+		s.srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		ln = tls.NewListener(ln, s.srv.TLSConfig)
+	}
 	go func() {
 		err := s.srv.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {

@@ -68,7 +68,7 @@ func applyEnv(fs *flag.FlagSet) error {
 
 // serveFlags holds the flags of serve.
 type serveFlags struct {
-	addr, logLevel                  string
+	addr, logLevel, tlsCert, tlsKey string
 	maxUpload, maxRequest, cacheB   int64
 	maxBatch, threads               int
 	reqTimeout, upTimeout, shutdown time.Duration
@@ -79,6 +79,8 @@ func addServeFlags(fs *flag.FlagSet) *serveFlags {
 	d := server.Default()
 	f := &serveFlags{}
 	fs.StringVar(&f.addr, "addr", d.Addr, "listen address [MODELGATE_ADDR]")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file: serve HTTPS (with --tls-key) [MODELGATE_TLS_CERT]")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file for --tls-cert [MODELGATE_TLS_KEY]")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error [MODELGATE_LOG_LEVEL]")
 	fs.Int64Var(&f.maxUpload, "max-upload-bytes", d.MaxUploadBytes, "largest upload request [MODELGATE_MAX_UPLOAD_BYTES]")
 	fs.Int64Var(&f.maxRequest, "max-request-bytes", d.MaxRequestBytes, "largest predict request [MODELGATE_MAX_REQUEST_BYTES]")
@@ -96,6 +98,7 @@ func addServeFlags(fs *flag.FlagSet) *serveFlags {
 func (f *serveFlags) config(lim modelgate.Limits) server.Config {
 	c := server.Default()
 	c.Addr, c.Limits = f.addr, lim
+	c.TLSCertFile, c.TLSKeyFile = f.tlsCert, f.tlsKey
 	c.MaxUploadBytes, c.MaxRequestBytes, c.CacheBytes = f.maxUpload, f.maxRequest, f.cacheB
 	c.MaxBatch, c.Threads = f.maxBatch, f.threads
 	c.RequestTimeout, c.UploadTimeout, c.ShutdownTimeout = f.reqTimeout, f.upTimeout, f.shutdown

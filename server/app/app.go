@@ -173,7 +173,11 @@ func serve(ctx context.Context, st *stores, opt Options, log *slog.Logger, stder
 	if err := srv.Open(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "modelgate: serving on http://%s\n", srv.Addr())
+	scheme := "http"
+	if cfg.TLSCertFile != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(stderr, "modelgate: serving on %s://%s\n", scheme, srv.Addr())
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout.String())
