@@ -148,7 +148,8 @@ type Server struct {
 
 	ln       net.Listener
 	srv      *http.Server
-	done     chan error
+	done     chan struct{} // closed when Serve returns
+	serveErr error         // Serve's error, set before done closes
 	draining atomic.Bool
 	stopGC   context.CancelFunc
 }
@@ -215,7 +216,7 @@ func (s *Server) Open() error {
 		MaxHeaderBytes:    64 << 10, // 64 KiB: a bearer token and a few headers
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	s.done = make(chan error, 1)
+	s.done = make(chan struct{})
 	if (s.cfg.TLSCertFile == "") != (s.cfg.TLSKeyFile == "") {
 		ln.Close()
 		return errors.New("server: TLS needs both a certificate and a key file")
@@ -234,7 +235,8 @@ func (s *Server) Open() error {
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
-		s.done <- err
+		s.serveErr = err
+		close(s.done)
 	}()
 	gcCtx, stop := context.WithCancel(context.Background())
 	s.stopGC = stop
@@ -265,8 +267,9 @@ func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
-	if serr := <-s.done; err == nil {
-		err = serr
+	<-s.done
+	if err == nil {
+		err = s.serveErr
 	}
 	if err != nil {
 		return fmt.Errorf("server: shutdown: %w", err)
@@ -276,7 +279,6 @@ func (s *Server) Close() error {
 
 // Wait blocks until the server stops serving and returns the serve error.
 func (s *Server) Wait() error {
-	err := <-s.done
-	s.done <- err
-	return err
+	<-s.done
+	return s.serveErr
 }
