@@ -297,3 +297,5 @@ func randomBatch(seed uint64, n int) [][]float32 {
 func newRequest(method, url, body string) (*http.Request, error) {
 	return http.NewRequest(method, url, strings.NewReader(body))
 }
+
+func newClient() *http.Client { return &http.Client{Timeout: 60 * time.Second} }
