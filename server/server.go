@@ -47,6 +47,7 @@ type Config struct {
 	MaxUploadBytes  int64 // body limit of POST /v1/models
 	MaxLegacyBytes  int64 // size limit of a legacy file upload (held in memory for conversion)
 	MaxBatch        int   // samples per predict request (<= Limits.Batch)
+	MaxUploads      int   // uploads validated at once (each may bind a whole model in memory); more wait
 	Threads         int   // goroutines per Predict; <= 0 means GOMAXPROCS
 
 	RequestTimeout time.Duration // context deadline of ordinary requests and predictions
@@ -102,6 +103,7 @@ func Default() Config {
 		MaxUploadBytes:    2 << 30,  // 2 GiB per upload
 		MaxLegacyBytes:    512 << 20,
 		MaxBatch:          1024,
+		MaxUploads:        4,
 		RequestTimeout:    60 * time.Second,
 		UploadTimeout:     10 * time.Minute,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -143,6 +145,7 @@ type Server struct {
 	cache     *modelCache
 	uploads   *limiter
 	authCache *authCache
+	uploadSem chan struct{}
 	predicts  *limiter
 	handler   http.Handler
 
@@ -177,6 +180,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		uploads:   newLimiter(cfg.UploadsPerMinute/60, cfg.UploadBurst),
 		predicts:  newLimiter(cfg.PredictsPerSecond, cfg.PredictBurst),
 		authCache: newAuthCache(cfg.AuthCacheTTL),
+		uploadSem: make(chan struct{}, max(cfg.MaxUploads, 1)),
 	}
 	s.cache = newModelCache(cfg.CacheBytes, s.metrics)
 	mux := http.NewServeMux()

@@ -76,6 +76,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, t *modelgate.Tok
 		}
 	})
 	defer stop()
+	select {
+	case s.uploadSem <- struct{}{}:
+		defer func() { <-s.uploadSem }()
+	case <-ctx.Done():
+		s.refuse(w, r, t, "", ctx.Err(), nil)
+		return
+	}
 	f, err := s.readUpload(ctx, r)
 	defer f.cleanup()
 	if err != nil {

@@ -70,7 +70,7 @@ func applyEnv(fs *flag.FlagSet) error {
 type serveFlags struct {
 	addr, logLevel, tlsCert, tlsKey string
 	maxUpload, maxRequest, cacheB   int64
-	maxBatch, threads               int
+	maxBatch, threads, maxUploads   int
 	reqTimeout, upTimeout, shutdown time.Duration
 	uploadRate, predictRate         float64
 }
@@ -86,6 +86,7 @@ func addServeFlags(fs *flag.FlagSet) *serveFlags {
 	fs.Int64Var(&f.maxRequest, "max-request-bytes", d.MaxRequestBytes, "largest predict request [MODELGATE_MAX_REQUEST_BYTES]")
 	fs.Int64Var(&f.cacheB, "cache-bytes", d.CacheBytes, "memory budget of loaded models [MODELGATE_CACHE_BYTES]")
 	fs.IntVar(&f.maxBatch, "max-batch-request", d.MaxBatch, "most samples per predict request [MODELGATE_MAX_BATCH_REQUEST]")
+	fs.IntVar(&f.maxUploads, "max-uploads", d.MaxUploads, "uploads validated at once; more wait [MODELGATE_MAX_UPLOADS]")
 	fs.IntVar(&f.threads, "threads", 0, "goroutines per prediction; 0 = GOMAXPROCS [MODELGATE_THREADS]")
 	fs.DurationVar(&f.reqTimeout, "request-timeout", d.RequestTimeout, "deadline of ordinary requests and predictions [MODELGATE_REQUEST_TIMEOUT]")
 	fs.DurationVar(&f.upTimeout, "upload-timeout", d.UploadTimeout, "deadline of an upload, validation included [MODELGATE_UPLOAD_TIMEOUT]")
@@ -100,7 +101,7 @@ func (f *serveFlags) config(lim modelgate.Limits) server.Config {
 	c.Addr, c.Limits = f.addr, lim
 	c.TLSCertFile, c.TLSKeyFile = f.tlsCert, f.tlsKey
 	c.MaxUploadBytes, c.MaxRequestBytes, c.CacheBytes = f.maxUpload, f.maxRequest, f.cacheB
-	c.MaxBatch, c.Threads = f.maxBatch, f.threads
+	c.MaxBatch, c.Threads, c.MaxUploads = f.maxBatch, f.threads, f.maxUploads
 	c.RequestTimeout, c.UploadTimeout, c.ShutdownTimeout = f.reqTimeout, f.upTimeout, f.shutdown
 	c.UploadsPerMinute, c.PredictsPerSecond = f.uploadRate, f.predictRate
 	if c.UploadTimeout+time.Minute > c.WriteTimeout {
