@@ -240,7 +240,10 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, t *modelgate.Tok
 		s.metrics.rejection(p.Rule)
 	}
 	if result == "refused" {
-		_ = s.store.AppendAudit(r.Context(), modelgate.AuditEntry{Actor: t.ID, Namespace: t.Namespace, Action: modelgate.AuditUploadRefuse,
+		// The request's own deadline may have passed (slow uploads).
+		actx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+		defer cancel()
+		_ = s.store.AppendAudit(actx, modelgate.AuditEntry{Actor: t.ID, Namespace: t.Namespace, Action: modelgate.AuditUploadRefuse,
 			Model: model, Detail: ps[0].Rule})
 	}
 	s.log.InfoContext(r.Context(), "upload refused", "namespace", t.Namespace, "model", model, "rule", ps[0].Rule,
