@@ -7,6 +7,7 @@ import (
 	_ "image/gif" // decoders for the try-it form
 	_ "image/jpeg"
 	_ "image/png"
+	"math"
 	"strconv"
 )
 
@@ -110,16 +111,18 @@ func scale(img image.Image, g *imageGeometry) [][]float64 {
 	return planes
 }
 
-// span maps target index t of n onto the source range [a, b) of m pixels
-// (at least one pixel).
+// span maps target index t of n onto the source pixels [a, b) of m whose
+// index x has floor(x*n/m) == t (area average when shrinking); when no
+// source pixel does (growing), it is the nearest one, floor(t*m/n).
 func span(t, n, m int) (int, int) {
-	a := t * m / n
-	b := (t + 1) * m / n
-	if b <= a {
-		b = a + 1
-	}
+	a := (t*m + n - 1) / n
+	b := ((t+1)*m + n - 1) / n
 	if b > m {
-		a, b = m-1, m
+		b = m
+	}
+	if b <= a {
+		a = t * m / n
+		b = a + 1
 	}
 	return a, b
 }
@@ -131,6 +134,7 @@ func sampleJSON(planes [][]float64, g *imageGeometry, invert bool) []byte {
 		if invert {
 			v = 1 - v
 		}
+		v = math.Round(math.Min(math.Max(v, 0), 1)*1e6) / 1e6
 		b = strconv.AppendFloat(b, v, 'g', 5, 32)
 	}
 	if g.Flat {
