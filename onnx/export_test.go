@@ -33,6 +33,11 @@ func TestExportGolden(t *testing.T) {
 			if err != nil || !bytes.Equal(data, again) {
 				t.Errorf("second export differs (err %v)", err)
 			}
+			if *dump != "" {
+				if err := os.WriteFile(filepath.Join(*dump, name+".onnx"), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			got := summary(m)
 			path := filepath.Join("testdata", "golden", name+".txt")
 			if *update {

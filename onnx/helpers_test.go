@@ -16,7 +16,10 @@ import (
 	"github.com/modelgate/modelgate/spec"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+var (
+	update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+	dump   = flag.String("dump", "", "write every exported test model to this directory (for external checkers)")
+)
 
 // memWeights is an in-memory Weights.
 type memWeights struct {

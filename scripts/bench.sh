@@ -20,6 +20,24 @@ if [ ! -f "$lib" ]; then
 	(cd "$ORT_DIR" && npm install --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0)
 fi
 
+# If the official ONNX checker is installed (Debian: apt-get install
+# python3-onnx), run it with full shape inference over every exported test
+# model.
+if /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
+	dump=$(mktemp -d)
+	(cd "$root" && go test -count=1 ./onnx -run TestExportGolden -dump "$dump")
+	(cd "$dump" && /usr/bin/python3 - "$dump"/*.onnx <<'PY'
+import sys, onnx
+for path in sys.argv[1:]:
+    m = onnx.load(path)
+    onnx.checker.check_model(m, full_check=True)
+    onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)
+print("onnx.checker: %d exported models pass (onnx %s)" % (len(sys.argv) - 1, onnx.__version__))
+PY
+	)
+	rm -rf "$dump"
+fi
+
 cd "$root/bench"
 # Agreement of every exported layer type first (fails fast on a mismatch).
 ORT_LIB=$lib go test -count=1 ./...
