@@ -113,13 +113,19 @@ test("progress bar reaches 100% while uploading", async () => {
   await page.goto(url + "/ui/upload");
   await page.setInputFiles("#spec", ex("mnist-mlp", "model.json"));
   await page.setInputFiles("#weights", ex("mnist-mlp", "weights.safetensors"));
-  const seen = page.waitForFunction(() => {
-    const b = document.getElementById("upload-progress");
-    return b && !b.hidden && b.value === 100;
+  // Record what the bar shows (the page navigates away when the upload is
+  // stored, so keep it in sessionStorage).
+  await page.evaluate(() => {
+    const bar = document.getElementById("upload-progress");
+    sessionStorage.setItem("progress", "");
+    new MutationObserver(() => {
+      if (!bar.hidden) sessionStorage.setItem("progress", sessionStorage.getItem("progress") + " " + bar.value);
+    }).observe(bar, { attributes: true });
   });
   await page.click("#upload-submit");
-  await seen;
   await page.waitForURL(/\/ui\/models\/mnist-mlp\/versions\/1$/); // same content: idempotent
+  const seen = (await page.evaluate(() => sessionStorage.getItem("progress"))).trim().split(" ").map(Number);
+  assert.ok(seen.length > 0 && seen[seen.length - 1] === 100, "progress values " + seen);
 });
 
 test("run a prediction on pasted JSON and on an image", async () => {

@@ -95,8 +95,12 @@ func filter() seccomp.Filter {
 		"open_by_handle_at", "name_to_handle_at", "fanotify_init",
 		"iopl", "ioperm", "swapon", "swapoff", "reboot", "acct", "quotactl",
 		"settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname", "setdomainname",
-		"clone3", // its flags are behind a pointer seccomp cannot read; Go falls back to clone
 	}}
+	// clone3's flags are behind a pointer seccomp cannot read: answer
+	// ENOSYS, on which glibc's pthread_create (cgo builds) and Go fall
+	// back to clone, whose flags the rules below check. (EPERM would make
+	// thread creation fail.)
+	noClone3 := seccomp.SyscallGroup{Action: seccomp.ActionErrno | seccomp.Action(unix.ENOSYS), Names: []string{"clone3"}}
 	var clone []seccomp.NameWithConditions
 	for _, f := range cloneNamespaceFlags {
 		clone = append(clone, seccomp.NameWithConditions{Name: "clone",
@@ -107,7 +111,7 @@ func filter() seccomp.Filter {
 		Flag:       seccomp.FilterFlagTSync,
 		Policy: seccomp.Policy{
 			DefaultAction: seccomp.ActionAllow,
-			Syscalls:      []seccomp.SyscallGroup{deny, {Action: seccomp.ActionErrno, NamesWithCondtions: clone}},
+			Syscalls:      []seccomp.SyscallGroup{deny, noClone3, {Action: seccomp.ActionErrno, NamesWithCondtions: clone}},
 		},
 	}
 }

@@ -45,7 +45,7 @@ import (
 type Limits struct {
 	Timeout      time.Duration // wall clock, from start to exit
 	CPUSeconds   uint64        // hard RLIMIT_CPU
-	AddressSpace uint64        // RLIMIT_AS in bytes; the Go runtime needs >= ~1.5 GiB to start
+	AddressSpace uint64        // RLIMIT_AS in bytes; the Go runtime needs >= ~1.5 GiB to start, more with many threads
 	MemoryLimit  int64         // GOMEMLIMIT in bytes (soft heap target); 0 = AddressSpace/2
 	MaxInput     int64         // bytes the child accepts on stdin
 	MaxOutput    int64         // bytes the parent accepts on stdout
@@ -167,6 +167,7 @@ func childEnv(lim Limits) []string {
 		"GOMEMLIMIT=" + strconv.FormatInt(lim.MemoryLimit, 10),
 		"GOMAXPROCS=" + strconv.Itoa(lim.Threads),
 		"GOTRACEBACK=single",
+		"MALLOC_ARENA_MAX=2", // cgo builds: glibc reserves 64 MiB of address space per thread arena otherwise
 		envLimits + "=" + encodeLimits(lim),
 	}
 }

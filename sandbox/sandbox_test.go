@@ -23,14 +23,15 @@ import (
 // of these words as its first argument, and TestMain dispatches to the
 // child function instead of running the tests.
 var children = map[string]func(ctx context.Context, in []byte) ([]byte, error){
-	"__echo":   func(_ context.Context, in []byte) ([]byte, error) { return append([]byte("echo:"), in...), nil },
-	"__probe":  probe,
-	"__spin":   func(context.Context, []byte) ([]byte, error) { spin(); return nil, nil },
-	"__sleep":  func(context.Context, []byte) ([]byte, error) { time.Sleep(time.Hour); return nil, nil },
-	"__hog":    hog,
-	"__flood":  func(context.Context, []byte) ([]byte, error) { return make([]byte, 1<<20), nil },
-	"__refuse": func(context.Context, []byte) ([]byte, error) { return nil, errors.New("refused on purpose") },
-	"__crash":  func(context.Context, []byte) ([]byte, error) { var m map[string]int; m["x"] = 1; return nil, nil },
+	"__echo":    func(_ context.Context, in []byte) ([]byte, error) { return append([]byte("echo:"), in...), nil },
+	"__probe":   probe,
+	"__spin":    func(context.Context, []byte) ([]byte, error) { spin(); return nil, nil },
+	"__sleep":   func(context.Context, []byte) ([]byte, error) { time.Sleep(time.Hour); return nil, nil },
+	"__hog":     hog,
+	"__flood":   func(context.Context, []byte) ([]byte, error) { return make([]byte, 1<<20), nil },
+	"__refuse":  func(context.Context, []byte) ([]byte, error) { return nil, errors.New("refused on purpose") },
+	"__threads": threads,
+	"__crash":   func(context.Context, []byte) ([]byte, error) { var m map[string]int; m["x"] = 1; return nil, nil },
 }
 
 func TestMain(m *testing.M) {
@@ -107,6 +108,24 @@ func tryAll(addr string) attempts {
 	return res
 }
 
+// threads makes the runtime start new OS threads after confinement (in a
+// cgo build through glibc's pthread_create, which tries clone3 first).
+func threads(context.Context, []byte) ([]byte, error) {
+	done := make(chan int)
+	for i := 0; i < 16; i++ {
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
+			time.Sleep(20 * time.Millisecond)
+			done <- 1
+		}()
+	}
+	n := 0
+	for i := 0; i < 16; i++ {
+		n += <-done
+	}
+	return []byte(fmt.Sprint(n)), nil
+}
+
 func spin() {
 	for x := 0; ; x++ {
 		if x == -1 {
@@ -132,7 +151,7 @@ func hog(context.Context, []byte) ([]byte, error) {
 
 func testLimits() sandbox.Limits {
 	l := sandbox.DefaultLimits()
-	l.Timeout, l.CPUSeconds, l.AddressSpace, l.MemoryLimit = 20*time.Second, 10, 2<<30, 1<<30
+	l.Timeout, l.CPUSeconds, l.AddressSpace, l.MemoryLimit = 20*time.Second, 10, 3<<30, 1<<30
 	l.MaxInput, l.MaxOutput = 1<<20, 1<<16
 	return l
 }
@@ -153,6 +172,18 @@ func run(t *testing.T, word string, in []byte, lim sandbox.Limits) ([]byte, erro
 		t.Fatal(err)
 	}
 	return sandbox.Run(context.Background(), exe, []string{word}, in, lim)
+}
+
+// TestThreads: the confined child can still start threads (a seccomp
+// filter answering EPERM to clone3 broke pthread_create in cgo builds).
+func TestThreads(t *testing.T) {
+	needLinux(t)
+	for i := 0; i < 5; i++ {
+		out, err := run(t, "__threads", nil, testLimits())
+		if err != nil || string(out) != "16" {
+			t.Fatalf("got %q, %v", out, err)
+		}
+	}
 }
 
 func TestEcho(t *testing.T) {

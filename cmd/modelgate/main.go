@@ -23,6 +23,8 @@ import (
 	"os/signal"
 	"syscall"
 	"text/tabwriter"
+
+	"github.com/modelgate/modelgate/sandbox/legacy"
 )
 
 // Exit codes shared by every command.
@@ -60,6 +62,11 @@ func commandTable() []command {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if len(os.Args) == 2 && os.Args[1] == legacy.ChildCommand { // hidden: serve's sandboxed converter
+		code := runConvertChild(ctx)
+		stop()
+		os.Exit(code)
+	}
 	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

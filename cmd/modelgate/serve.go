@@ -139,7 +139,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		log.Error("serve failed", "err", err.Error())
 		return exitUsage
 	}
-	opt.Mount = ui.Install // the web UI under /ui/
+	opt.Mount = ui.Install                                  // the web UI under /ui/
+	if opt.Converter, err = legacyConverter(); err != nil { // legacy files convert in a sandboxed child
+		log.Error("serve failed", "err", err.Error())
+		return exitUsage
+	}
 	if err := app.Run(ctx, opt); err != nil {
 		log.Error("serve failed", "err", err.Error())
 		return exitUsage

@@ -55,7 +55,7 @@ func converter(t *testing.T) *Converter {
 	if sandbox.LandlockABI() < 1 {
 		t.Skip("no Landlock on this kernel: the sandbox refuses to run")
 	}
-	c, err := NewConverter(sandbox.Limits{Timeout: 20 * time.Second, CPUSeconds: 10, AddressSpace: 2 << 30})
+	c, err := NewConverter(sandbox.Limits{Timeout: 20 * time.Second, CPUSeconds: 10, AddressSpace: 3 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
