@@ -167,3 +167,14 @@ func (c *authCache) put(hash []byte, t *modelgate.Token) {
 	}
 	c.entries[string(hash)] = authEntry{t: t, expires: time.Now().Add(c.ttl)}
 }
+
+// drop forgets every cached entry of the token with this ID.
+func (c *authCache) drop(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.entries {
+		if e.t.ID == id {
+			delete(c.entries, k)
+		}
+	}
+}

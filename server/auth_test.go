@@ -15,8 +15,11 @@ type endpoint struct {
 	tenantScoped       bool   // names a model of the namespace (another tenant gets 404)
 }
 
-func endpoints(digest string) []endpoint {
+func endpoints(digest, adminID string) []endpoint {
 	return []endpoint{
+		{"GET", "/v1/tokens", "", modelgate.ScopeAdmin, false},
+		{"POST", "/v1/tokens", `{"scopes": ["read"]}`, modelgate.ScopeAdmin, false},
+		{"DELETE", "/v1/tokens/" + adminID, "", modelgate.ScopeAdmin, true},
 		{"GET", "/metrics", "", modelgate.ScopeAdmin, false},
 		{"GET", "/v1/whoami", "", "", false},
 		{"POST", "/v1/models", "", modelgate.ScopeWrite, false},
@@ -58,6 +61,10 @@ func testAuth(t *testing.T, e *env) {
 		t.Fatalf("alias: %d %s", r.status, r.body)
 	}
 
+	adminTok, err := e.store.TokenByHash(context.Background(), server.HashToken(e.admin))
+	if err != nil {
+		t.Fatal(err)
+	}
 	revoked := e.token("default", modelgate.AllScopes()...)
 	tok, err := e.store.TokenByHash(context.Background(), server.HashToken(revoked))
 	if err != nil {
@@ -74,7 +81,7 @@ func testAuth(t *testing.T, e *env) {
 		"unknown":   unknown,
 		"revoked":   revoked,
 	}
-	for _, ep := range endpoints(digest) {
+	for _, ep := range endpoints(digest, adminTok.ID) {
 		for name, secret := range bad {
 			r := e.do(ep.method, ep.path, secret, strings.NewReader(ep.body), "application/json")
 			if r.status != 401 || r.header.Get("WWW-Authenticate") == "" {
@@ -93,7 +100,7 @@ func testAuth(t *testing.T, e *env) {
 	// Scopes: each single-scope token may do exactly its endpoints.
 	for _, scope := range []string{modelgate.ScopeRead, modelgate.ScopePredict, modelgate.ScopeWrite} {
 		secret := e.token("default", scope)
-		for _, ep := range endpoints(digest) {
+		for _, ep := range endpoints(digest, adminTok.ID) {
 			if ep.method == "DELETE" || ep.method == "POST" && ep.path == "/v1/models" || ep.method == "PUT" {
 				if ep.scope == scope {
 					continue // would change state; allowed paths are covered by TestAPI
@@ -109,7 +116,7 @@ func testAuth(t *testing.T, e *env) {
 
 	// Another tenant, even with every scope, cannot see or run our model.
 	other := e.token("other", modelgate.AllScopes()...)
-	for _, ep := range endpoints(digest) {
+	for _, ep := range endpoints(digest, adminTok.ID) {
 		if !ep.tenantScoped {
 			continue
 		}

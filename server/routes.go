@@ -29,6 +29,9 @@ func (s *Server) Install(handle func(pattern string, h http.Handler)) {
 	handle("DELETE /v1/models/{name}/aliases/{alias}", tiny(s.auth(modelgate.ScopeWrite, s.deleteAlias)))
 	handle("POST /v1/models/{name}/versions/{version}/predict", small(s.auth(modelgate.ScopePredict, s.predict)))
 	handle("GET /v1/audit", tiny(s.auth(modelgate.ScopeAdmin, s.audit)))
+	handle("GET /v1/tokens", tiny(s.auth(modelgate.ScopeAdmin, s.listTokens)))
+	handle("POST /v1/tokens", tiny(s.auth(modelgate.ScopeAdmin, s.createToken)))
+	handle("DELETE /v1/tokens/{id}", tiny(s.auth(modelgate.ScopeAdmin, s.revokeToken)))
 
 	// Anything else under /v1 is a JSON 404, not the mux's text page.
 	handle("/v1/", tiny(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
