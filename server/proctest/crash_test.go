@@ -107,7 +107,7 @@ func TestCrashDuringUploadsPostgres(t *testing.T) {
 }
 
 // uploadUntilKilled runs concurrent and slow uploads against p, kills it
-// with SIGKILL after 1.5 s and returns the acknowledged uploads
+// with SIGKILL mid-flight and returns the acknowledged uploads
 // ("name@version" -> digest).
 func uploadUntilKilled(t *testing.T, p *proc, token string) map[string]string {
 	c := &client{url: p.url, token: token, http: &http.Client{Timeout: 30 * time.Second}}
@@ -141,7 +141,18 @@ func uploadUntilKilled(t *testing.T, p *proc, token string) map[string]string {
 			slowUpload(ctx, c, fmt.Sprintf("slow-%d", g), newModel(t, uint64(9000+g), crashWidth))
 		}()
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Kill once a few uploads were acknowledged (at least 1.5 s, at most
+	// 20 s on a slow machine), while the others are in flight.
+	start := time.Now()
+	for time.Since(start) < 20*time.Second {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 3 && time.Since(start) > 1500*time.Millisecond {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	p.kill9()
 	cancel()
 	wg.Wait()
