@@ -33,6 +33,7 @@ var uploadParts = map[string]bool{"name": true, "spec": true, "weights": true, "
 // or the upload page with the problems.
 func (u *UI) upload(w http.ResponseWriter, r *http.Request) {
 	usr := userOf(r)
+	r.Body = http.MaxBytesReader(w, r.Body, u.opt.MaxUploadBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		u.renderError(w, r, usr, http.StatusBadRequest, "Bad request", "The upload must be a multipart form.")

@@ -57,6 +57,9 @@ type Options struct {
 	SessionTTL time.Duration
 	// MaxFormBytes bounds a try-it form (pasted JSON or an image); 0 means 16 MiB.
 	MaxFormBytes int64
+	// MaxUploadBytes bounds an upload form before it reaches the API
+	// (which applies its own, usually smaller, limit); 0 means 4 GiB.
+	MaxUploadBytes int64
 	// MaxImagePixels bounds the width*height of an uploaded image; 0 means 16 Mpx.
 	MaxImagePixels int64
 	// Logger receives UI-level warnings; nil discards them.
@@ -80,6 +83,9 @@ func New(opt Options) (*UI, error) {
 	}
 	if opt.MaxFormBytes <= 0 {
 		opt.MaxFormBytes = 16 << 20
+	}
+	if opt.MaxUploadBytes <= 0 {
+		opt.MaxUploadBytes = 4 << 30
 	}
 	if opt.MaxImagePixels <= 0 {
 		opt.MaxImagePixels = 16 << 20
