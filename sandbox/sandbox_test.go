@@ -99,6 +99,7 @@ func tryAll(addr string) attempts {
 		us.Close()
 	}
 	note("unix socket", err)
+	note("open /etc/passwd from every thread", openEverywhere())
 	note("exec /bin/true", exec.Command("/bin/true").Run())
 	// The same with inherited descriptors, so that nothing has to be
 	// opened before execve itself is attempted.
@@ -124,6 +125,31 @@ func threads(context.Context, []byte) ([]byte, error) {
 		n += <-done
 	}
 	return []byte(fmt.Sprint(n)), nil
+}
+
+// openEverywhere opens /etc/passwd from many goroutines at once, so that
+// the attempts run on the threads the runtime had before confinement too;
+// it fails only if every attempt fails.
+func openEverywhere() error {
+	errs := make(chan error, 64)
+	for i := 0; i < 64; i++ {
+		go func() {
+			f, err := os.Open("/etc/passwd")
+			if err == nil {
+				f.Close()
+			}
+			errs <- err
+		}()
+	}
+	var last error
+	for i := 0; i < 64; i++ {
+		err := <-errs
+		if err == nil {
+			return nil
+		}
+		last = err
+	}
+	return last
 }
 
 func spin() {
@@ -163,6 +189,7 @@ func needLinux(t *testing.T) {
 	if sandbox.LandlockABI() < 1 {
 		t.Fatal("Landlock is not available on this kernel: the sandbox refuses to run without it")
 	}
+	t.Logf("Landlock ABI %d", sandbox.LandlockABI())
 }
 
 func run(t *testing.T, word string, in []byte, lim sandbox.Limits) ([]byte, error) {
