@@ -58,8 +58,21 @@ type userKey struct{}
 
 // session resolves the session cookie through the API (GET /v1/whoami)
 // and calls h with the user in the context; without a valid session, a
-// page redirects to the sign-in form.
+// page redirects to the sign-in form. An unsafe request must carry the
+// session's CSRF token in the X-CSRF-Token header or in the csrf field of
+// a url-encoded form; any other body is refused.
 func (u *UI) session(h http.HandlerFunc) http.HandlerFunc {
+	return u.withSession(h, false)
+}
+
+// sessionMultipart is [UI.session] for handlers that read a multipart body
+// themselves: they must check that its first part is the CSRF token
+// (firstPartCSRF) before acting on anything in it.
+func (u *UI) sessionMultipart(h http.HandlerFunc) http.HandlerFunc {
+	return u.withSession(h, true)
+}
+
+func (u *UI) withSession(h http.HandlerFunc, multipartOK bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		usr := u.currentUser(r)
 		if usr == nil {
@@ -70,7 +83,7 @@ func (u *UI) session(h http.HandlerFunc) http.HandlerFunc {
 			u.renderError(w, r, nil, http.StatusUnauthorized, "Signed out", "Your session has ended; sign in again.")
 			return
 		}
-		if r.Method != http.MethodGet && !equalSecret(r.Header.Get(csrfHeader), usr.csrf) && !formCSRF(r, usr.csrf) {
+		if r.Method != http.MethodGet && !requestCSRF(w, r, usr.csrf, multipartOK) {
 			u.renderError(w, r, usr, http.StatusForbidden, "Forbidden", "The form's CSRF token is missing or wrong; reload the page and try again.")
 			return
 		}
@@ -78,14 +91,21 @@ func (u *UI) session(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// formCSRF checks the csrf field of a url-encoded form. Multipart forms
-// are checked by their handlers, which stream the body.
-func formCSRF(r *http.Request, want string) bool {
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		return strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") // checked while streaming
+// requestCSRF checks the CSRF token of an unsafe request. A multipart body
+// passes only when multipartOK (its handler checks the first part).
+func requestCSRF(w http.ResponseWriter, r *http.Request, want string, multipartOK bool) bool {
+	if equalSecret(r.Header.Get(csrfHeader), want) {
+		return true
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
-	return equalSecret(r.PostFormValue(csrfField), want)
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		return equalSecret(r.PostFormValue(csrfField), want)
+	case strings.HasPrefix(ct, "multipart/form-data"):
+		return multipartOK
+	}
+	return false
 }
 
 func userOf(r *http.Request) *user {

@@ -111,6 +111,17 @@ func TestCSRF(t *testing.T) {
 			return b.post("/ui/models/m/aliases", url.Values{"csrf": {good}, "alias": {"x"}, "version": {"1"}}, "Origin", "https://evil.example")
 		}},
 		{"logout without csrf", func() page { return b.post("/ui/logout", url.Values{}) }},
+		{"alias as multipart (only upload and predict read multipart)", func() page {
+			return b.multipart("/ui/models/m/aliases", []part{{"alias", "", []byte("x")}, {"version", "", []byte("1")}})
+		}},
+		{"alias as multipart with the token", func() page {
+			return b.multipart("/ui/models/m/aliases", []part{{"csrf", "", []byte(good)}, {"alias", "", []byte("x")}, {"version", "", []byte("1")}})
+		}},
+		{"alias as JSON", func() page {
+			req, _ := http.NewRequest(http.MethodPost, e.url+"/ui/models/m/aliases", strings.NewReader(`{"alias":"x"}`))
+			req.Header.Set("Content-Type", "application/json")
+			return b.do(req)
+		}},
 		{"upload without csrf", func() page {
 			return b.multipart("/ui/upload", []part{{"name", "", []byte("x")}, {"spec", "s", example(t, "mnist-mlp", "model.json")}})
 		}},

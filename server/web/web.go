@@ -123,10 +123,10 @@ func (u *UI) Install(handle func(pattern string, h http.Handler)) {
 	handle("POST /ui/logout", form(u.session(u.logout)))
 	handle("GET /ui/{$}", page(u.session(u.modelsPage)))
 	handle("GET /ui/upload", page(u.session(u.uploadPage)))
-	handle("POST /ui/upload", form(u.session(u.upload)))
+	handle("POST /ui/upload", form(u.sessionMultipart(u.upload)))
 	handle("GET /ui/models/{name}", page(u.session(u.modelPage)))
 	handle("GET /ui/models/{name}/versions/{version}", page(u.session(u.modelPage)))
-	handle("POST /ui/models/{name}/versions/{version}/predict", form(u.session(u.predict)))
+	handle("POST /ui/models/{name}/versions/{version}/predict", form(u.sessionMultipart(u.predict)))
 	handle("POST /ui/models/{name}/aliases", form(u.session(u.setAlias)))
 	handle("/ui/", page(func(w http.ResponseWriter, r *http.Request) {
 		u.renderError(w, r, nil, http.StatusNotFound, "Not found", "There is no such page.")
