@@ -86,9 +86,7 @@ func celu64(x, alpha float64) float64 {
 
 func actReLU(x []float32) {
 	for i, v := range x {
-		if v < 0 {
-			x[i] = 0
-		}
+		x[i] = max(v, 0) // branch-free; NaN stays NaN
 	}
 }
 

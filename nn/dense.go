@@ -11,9 +11,11 @@ import (
 type denseOp struct {
 	in, units int
 	rows      int       // per-sample rows: product of the leading axes
-	w         []float32 // [units, in]
-	bias      []float32 // [units] or nil
+	w         []float32     // [units, in]
+	packed    *gemm.PackedB // Wᵀ packed once at bind for the GEMM
+	bias      []float32     // [units] or nil
 	act       func([]float32)
+	relu      bool // act is ReLU: fused with the bias in one pass
 	threads   int
 }
 
@@ -41,7 +43,15 @@ func newDense(l *spec.Dense, li spec.LayerInfo, p params, threads int) (op, erro
 	if d.act, err = compileActAt(li, l.Act); err != nil {
 		return nil, err
 	}
+	d.relu = l.Act.Activation == spec.ActReLU
+	d.pack()
 	return d, nil
+}
+
+// pack packs Wᵀ once for every later GEMM (single-row products still read
+// W directly).
+func (d *denseOp) pack() {
+	d.packed = gemm.PackB(true, d.in, d.units, d.w, d.in)
 }
 
 // denseMACs is about how many multiply-adds one GEMM call of a dense layer
@@ -63,17 +73,38 @@ func (d *denseOp) forward(ctx context.Context, n int, in, out []float32) error {
 		m := min(chunk, rows-r0)
 		x := in[r0*d.in : (r0+m)*d.in]
 		y := out[r0*d.units : (r0+m)*d.units]
-		gemm.SgemmThreads(d.threads, false, true, m, d.units, d.in, 1, x, d.in, d.w, d.in, 0, y, d.units)
-		if d.bias != nil {
-			for i := 0; i < m; i++ {
-				addBias(y[i*d.units:(i+1)*d.units], d.bias)
-			}
-		}
-		if d.act != nil {
-			d.act(y)
-		}
+		gemm.SgemmPacked(d.threads, false, m, 1, x, d.in, d.packed, 0, y, d.units)
+		biasAct(y, d.units, d.bias, d.act, d.relu)
 	}
 	return nil
+}
+
+// biasAct adds bias (nil: none) to every row of width cols of y and
+// applies act (nil: identity); relu says act is ReLU, which is then fused
+// with the bias in one pass while each row is in cache.
+func biasAct(y []float32, cols int, bias []float32, act func([]float32), relu bool) {
+	for r := 0; r+cols <= len(y); r += cols {
+		row := y[r : r+cols]
+		switch {
+		case relu && bias != nil:
+			addBiasReLU(row, bias)
+		case bias != nil:
+			addBias(row, bias)
+			if act != nil {
+				act(row)
+			}
+		case act != nil:
+			act(row)
+		}
+	}
+}
+
+// addBiasReLU sets y[i] = max(y[i]+b[i], 0) (len(y) == len(b)).
+func addBiasReLU(y, b []float32) {
+	y = y[:len(b)]
+	for i, v := range b {
+		y[i] = max(y[i]+v, 0)
+	}
 }
 
 // addBias adds b element-wise to y (len(y) == len(b)).

@@ -8,6 +8,10 @@ import "sync"
 // own A blocks). k blocks and tile boundaries are the same as in
 // runBlocked, so the result is too.
 func runSharedB(kern *kernel, w int, p *problem, pb *PackedB) {
+	if w <= 1 && pb != nil {
+		runPackedSerial(kern, p, pb)
+		return
+	}
 	mr := kern.mr
 	tiles := (p.m + mr - 1) / mr
 	kc := kBlock(kern, p.k)
@@ -69,4 +73,33 @@ func fork(w int, f func(t int)) {
 	}
 	f(0)
 	wg.Wait()
+}
+
+// runPackedSerial is runSharedB on one goroutine with op(B) from pb: the
+// same blocks and tiles, without goroutines or per-call allocations.
+func runPackedSerial(kern *kernel, p *problem, pb *PackedB) {
+	bufs := bufPool.Get().(*buffers)
+	defer bufPool.Put(bufs)
+	kc := kBlock(kern, p.k)
+	nc := min(kern.nc, roundUp(p.n, kern.nr))
+	mc := min(kern.mc, roundUp(p.m, kern.mr))
+	bufs.a = aligned(bufs.a, mc*kc)
+	bufs.tile = aligned(bufs.tile, kern.mr*kern.nr)
+	for jc := 0; jc < p.n; jc += nc {
+		nb := min(nc, p.n-jc)
+		panels := (nb + kern.nr - 1) / kern.nr
+		for pc := 0; pc < p.k; pc += kc {
+			kb := min(kc, p.k-pc)
+			bp := pb.block(jc, pc)
+			beta, load := p.beta, p.beta != 0
+			if pc > 0 {
+				beta, load = 1, true
+			}
+			for ic := 0; ic < p.m; ic += mc {
+				mb := min(mc, p.m-ic)
+				packA(kern, bufs.a, p, ic, pc, mb, kb)
+				macroTile(kern, bufs.a, bp[:panels*kern.nr*kb], bufs.tile, p, ic, jc, mb, nb, kb, beta, load)
+			}
+		}
+	}
 }
