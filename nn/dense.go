@@ -10,7 +10,7 @@ import (
 // denseOp is y = act(x·Wᵀ + b) over the last axis of any rank.
 type denseOp struct {
 	in, units int
-	rows      int       // per-sample rows: product of the leading axes
+	rows      int           // per-sample rows: product of the leading axes
 	w         []float32     // [units, in]
 	packed    *gemm.PackedB // Wᵀ packed once at bind for the GEMM
 	bias      []float32     // [units] or nil
