@@ -206,3 +206,33 @@ func (u *UI) setAlias(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/ui/models/"+url.PathEscape(name)+"/versions/"+url.PathEscape(alias), http.StatusSeeOther)
 }
+
+// deleteVersion deletes one version (the API refuses without the write
+// scope) and goes back to the model, or to the list when none is left.
+func (u *UI) deleteVersion(w http.ResponseWriter, r *http.Request) {
+	usr := userOf(r)
+	name := r.PathValue("name")
+	base := "/v1/models/" + url.PathEscape(name)
+	res, err := u.call(r, usr.token, http.MethodDelete, base+"/versions/"+url.PathEscape(r.PathValue("version")), nil, "")
+	if err != nil || res.status != http.StatusOK {
+		u.renderAPIError(w, r, usr, res, err)
+		return
+	}
+	if left, err := u.call(r, usr.token, http.MethodGet, base, nil, ""); err == nil && left.status == http.StatusOK {
+		http.Redirect(w, r, "/ui/models/"+url.PathEscape(name), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/ui/", http.StatusSeeOther)
+}
+
+// deleteAlias removes an alias.
+func (u *UI) deleteAlias(w http.ResponseWriter, r *http.Request) {
+	usr := userOf(r)
+	name := r.PathValue("name")
+	res, err := u.call(r, usr.token, http.MethodDelete, "/v1/models/"+url.PathEscape(name)+"/aliases/"+url.PathEscape(r.PathValue("alias")), nil, "")
+	if err != nil || res.status != http.StatusOK {
+		u.renderAPIError(w, r, usr, res, err)
+		return
+	}
+	http.Redirect(w, r, "/ui/models/"+url.PathEscape(name), http.StatusSeeOther)
+}

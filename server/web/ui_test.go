@@ -140,9 +140,24 @@ func TestCSRF(t *testing.T) {
 	if p := b.get("/ui/models/m"); strings.Contains(p.body, `href="/ui/models/m/versions/x"`) {
 		t.Error("a forged request set an alias")
 	}
-	// The real form works.
+	if p := b.post("/ui/models/m/versions/1/delete", url.Values{}); p.status != http.StatusForbidden {
+		t.Errorf("delete without csrf: %d", p.status)
+	}
+	// The real forms work.
 	if p := b.post("/ui/models/m/aliases", url.Values{"csrf": {good}, "alias": {"prod"}, "version": {"1"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("alias: %d %s", p.status, p.body)
+	}
+	if p := b.post("/ui/models/m/versions/1/delete", url.Values{"csrf": {good}}); p.status != http.StatusConflict || !strings.Contains(p.body, "alias prod") {
+		t.Fatalf("delete of an aliased version: %d", p.status)
+	}
+	if p := b.post("/ui/models/m/aliases/prod/delete", url.Values{"csrf": {good}}); p.status != http.StatusSeeOther {
+		t.Fatalf("alias delete: %d", p.status)
+	}
+	if p := b.post("/ui/models/m/versions/1/delete", url.Values{"csrf": {good}}); p.status != http.StatusSeeOther || p.header.Get("Location") != "/ui/" {
+		t.Fatalf("delete: %d %v %s", p.status, p.header, p.body)
+	}
+	if p := b.get("/ui/models/m"); p.status != http.StatusNotFound {
+		t.Fatalf("deleted model still shown: %d", p.status)
 	}
 }
 

@@ -128,6 +128,8 @@ func (u *UI) Install(handle func(pattern string, h http.Handler)) {
 	handle("GET /ui/models/{name}/versions/{version}", page(u.session(u.modelPage)))
 	handle("POST /ui/models/{name}/versions/{version}/predict", form(u.sessionMultipart(u.predict)))
 	handle("POST /ui/models/{name}/aliases", form(u.session(u.setAlias)))
+	handle("POST /ui/models/{name}/versions/{version}/delete", form(u.session(u.deleteVersion)))
+	handle("POST /ui/models/{name}/aliases/{alias}/delete", form(u.session(u.deleteAlias)))
 	handle("/ui/", page(func(w http.ResponseWriter, r *http.Request) {
 		u.renderError(w, r, nil, http.StatusNotFound, "Not found", "There is no such page.")
 	}))

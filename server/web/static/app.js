@@ -8,7 +8,17 @@ document.addEventListener("DOMContentLoaded", () => {
   setupUpload();
   setupSearch();
   setupExample();
+  setupConfirm();
 });
+
+// setupConfirm asks before submitting a form that has data-confirm.
+function setupConfirm() {
+  for (const f of document.querySelectorAll("form[data-confirm]")) {
+    f.addEventListener("submit", (ev) => {
+      if (!window.confirm(f.dataset.confirm)) ev.preventDefault();
+    });
+  }
+}
 
 // el makes an element with text content.
 function el(tag, text, cls) {
