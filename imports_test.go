@@ -35,6 +35,7 @@ var layers = map[string][]string{
 	"modelpkg":                     {"", "spec", "safetensors", "nn"},
 	"onnx":                         {"", "spec", "nn"},
 	"sandbox":                      {""},
+	"sandbox/legacy":               {"", "sandbox", "server", "spec", "safetensors"},
 	"store/blobs":                  {""},
 	"store/internal/sqlstore":      {""},
 	"store/sqlite":                 {"", "store/internal/sqlstore"},
