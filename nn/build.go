@@ -82,6 +82,9 @@ func (b *builder) sequence(layers spec.Layers, in spec.Shape, depth int) (*seqOp
 		s.outLen = append(s.outLen, int(li.Out.Elements()))
 		cur = li.Out
 	}
+	for i := 0; i+1 < len(s.ops); i++ {
+		s.foldBatchNorm(i)
+	}
 	for _, n := range s.outLen[:max(len(s.outLen)-1, 0)] {
 		s.maxMid = max(s.maxMid, n)
 	}

@@ -97,9 +97,10 @@ type convOp struct {
 	w         []float32 // [F, Cg*KH*KW]
 	bias      []float32
 	act       func([]float32)
+	relu      bool // act is ReLU: fused with the bias
 	threads   int
 	pointwise bool // 1×1, stride 1, no padding: the image is its own column matrix
-	depthwise bool // one input channel per group: direct kernel, no GEMM
+	depthwise bool // one input channel per group (groups > 1): direct kernel, no GEMM
 	inLen     int
 	outLen    int
 	cols      bufPool
@@ -123,7 +124,7 @@ func newConv(l *spec.Conv, li spec.LayerInfo, p params, threads int) (op, error)
 		inLen: int(li.In.Elements()), outLen: int(li.Out.Elements())}
 	g.C /= l.Groups
 	c.g = g
-	c.depthwise = g.C == 1 && g.KH*g.KW > 1
+	c.depthwise = g.C == 1 && l.Groups > 1 && g.KH*g.KW > 1
 	c.pointwise = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PT+g.PB+g.PL+g.PR == 0
 	wshape := append([]int{l.Filters, g.C}, g.KH, g.KW)
 	if len(l.Kernel) == 1 {
@@ -140,6 +141,7 @@ func newConv(l *spec.Conv, li spec.LayerInfo, p params, threads int) (op, error)
 	if c.act, err = compileActAt(li, l.Act); err != nil {
 		return nil, err
 	}
+	c.relu = l.Act.Activation == spec.ActReLU
 	return c, nil
 }
 
@@ -209,12 +211,32 @@ func (c *convOp) forwardPointwise(ctx context.Context, n int, in, out []float32)
 	return nil
 }
 
-// finishSample adds the bias and applies the activation to one sample.
+// finishSample adds the bias and applies the activation to one sample,
+// one channel plane at a time while it is in cache.
 func (c *convOp) finishSample(y []float32, ohw int) {
-	if c.bias != nil {
-		addChannelBias(y, ohw, c.bias)
+	for ch := 0; ch < c.groups*c.fg; ch++ {
+		c.finishPlane(y[ch*ohw:(ch+1)*ohw], ch)
 	}
-	if c.act != nil {
+}
+
+// finishPlane adds the bias of channel ch to its output plane y and
+// applies the activation.
+func (c *convOp) finishPlane(y []float32, ch int) {
+	switch {
+	case c.bias != nil && c.relu:
+		b := c.bias[ch]
+		for i, v := range y {
+			y[i] = max(v+b, 0)
+		}
+	case c.bias != nil:
+		b := c.bias[ch]
+		for i := range y {
+			y[i] += b
+		}
+		if c.act != nil {
+			c.act(y)
+		}
+	case c.act != nil:
 		c.act(y)
 	}
 }
@@ -254,12 +276,26 @@ func (c *convOp) forwardBatched(ctx context.Context, n int, in, out []float32) e
 		for j := 0; j < m; j++ {
 			y := out[(s0+j)*c.outLen : (s0+j+1)*c.outLen]
 			for fi := 0; fi < f; fi++ {
-				copy(y[fi*ohw:(fi+1)*ohw], tmp[fi*ld+j*ohw:])
+				c.copyPlane(y[fi*ohw:(fi+1)*ohw], tmp[fi*ld+j*ohw:], fi)
 			}
-			c.finishSample(y, ohw)
 		}
 	}
 	return nil
+}
+
+// copyPlane sets y = act(x + bias[ch]) for one output plane (len(y)
+// elements of x), in one pass.
+func (c *convOp) copyPlane(y, x []float32, ch int) {
+	x = x[:len(y)]
+	if c.bias != nil && c.relu {
+		b := c.bias[ch]
+		for i, v := range x {
+			y[i] = max(v+b, 0)
+		}
+		return
+	}
+	copy(y, x)
+	c.finishPlane(y, ch)
 }
 
 // forwardDepthwise runs a convolution with one input channel per group with

@@ -14,6 +14,7 @@ type batchNormOp struct {
 	a, b    []float32
 	inner   int // elements per channel
 	act     func([]float32)
+	relu    bool // act is ReLU
 	threads int
 }
 
@@ -61,6 +62,7 @@ func newBatchNorm(l *spec.BatchNorm, li spec.LayerInfo, p params, threads int) (
 	if bn.act, err = compileActAt(li, l.Act); err != nil {
 		return nil, err
 	}
+	bn.relu = l.Act.Activation == spec.ActReLU
 	return bn, nil
 }
 
