@@ -104,6 +104,7 @@ type convOp struct {
 	inLen     int
 	outLen    int
 	cols      bufPool
+	panel     *panelPlan // panel path (see conv_panel.go); nil: im2col + GEMM
 }
 
 var _ op = (*convOp)(nil)
@@ -142,12 +143,18 @@ func newConv(l *spec.Conv, li spec.LayerInfo, p params, threads int) (op, error)
 		return nil, err
 	}
 	c.relu = l.Act.Activation == spec.ActReLU
+	if !c.depthwise {
+		c.planPanels()
+	}
 	return c, nil
 }
 
 func (c *convOp) forward(ctx context.Context, n int, in, out []float32) error {
 	if c.depthwise {
 		return c.forwardDepthwise(ctx, n, in, out)
+	}
+	if c.panel != nil {
+		return c.forwardPanels(ctx, n, in, out)
 	}
 	if c.groups == 1 && n > 1 && c.g.OH*c.g.OW < batchCols {
 		return c.forwardBatched(ctx, n, in, out)

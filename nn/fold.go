@@ -60,6 +60,9 @@ func (c *convOp) foldBN(bn *batchNormOp) *convOp {
 	f := &convOp{g: c.g, groups: c.groups, fg: c.fg, threads: c.threads, pointwise: c.pointwise,
 		depthwise: c.depthwise, inLen: c.inLen, outLen: c.outLen, act: bn.act, relu: bn.relu}
 	f.w, f.bias = foldRows(c.w, len(c.w)/len(bn.a), c.bias, bn.a, bn.b)
+	if c.panel != nil {
+		f.planPanels()
+	}
 	return f
 }
 

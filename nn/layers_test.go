@@ -66,6 +66,8 @@ var conv2DCases = []convCase{
 	{c: 2, h: 13, w: 13, f: 3, groups: 1, k: []int{1, 1}, s: []int{2, 2}, d: []int{1, 1}, pad: []int{0, 0, 0, 0}, bias: false, n: 1},
 	{c: 5, h: 9, w: 11, f: 4, groups: 1, k: []int{3, 3}, s: []int{1, 1}, d: []int{3, 2}, pad: []int{3, 3, 0, 1}, bias: true, n: 2},
 	{c: 16, h: 7, w: 7, f: 32, groups: 1, k: []int{3, 3}, s: []int{1, 1}, d: []int{1, 1}, pad: []int{1, 1, 1, 1}, bias: true, n: 3},
+	{c: 4, h: 9, w: 5, f: 10, groups: 2, k: []int{2, 3}, s: []int{1, 1}, d: []int{2, 1}, pad: []int{0, 2, 1, 0}, bias: true, n: 2},  // grouped, stride 1
+	{c: 1, h: 12, w: 12, f: 6, groups: 1, k: []int{5, 5}, s: []int{1, 1}, d: []int{1, 1}, pad: []int{0, 0, 0, 0}, bias: true, n: 3}, // LeNet-like
 }
 
 func TestConv2D(t *testing.T) {
@@ -88,14 +90,20 @@ func TestConv2D(t *testing.T) {
 
 func TestConv2DFusedReLU(t *testing.T) {
 	t.Parallel()
-	c := conv2DCases[3]
-	l := &spec.Conv{Filters: c.f, Kernel: c.k, Stride: c.s, Dilation: c.d, Padding: c.pad, Groups: c.groups, Bias: true,
-		Act: spec.Act{Activation: spec.ActReLU}}
-	b := mustBind(t, testSpec([]int{c.c, c.h, c.w}, l), 99, 2)
-	in, out := b.run(t, c.n, 99)
-	want, _, _ := refConv2D(in.Data, c.n, c.c, c.h, c.w, c.f, c.groups, c.args(),
-		b.param("layers.0.", "weight"), b.param("layers.0.", "bias"), relu)
-	assertClose(t, out.Data, want)
+	// Strided (panel im2col), stride 1 (padded rows), dilated with
+	// asymmetric padding, pointwise; 1 and 2 threads.
+	for _, i := range []int{3, 1, 8, 6, 9} {
+		for _, threads := range []int{1, 2} {
+			c := conv2DCases[i]
+			l := &spec.Conv{Filters: c.f, Kernel: c.k, Stride: c.s, Dilation: c.d, Padding: c.pad, Groups: c.groups, Bias: true,
+				Act: spec.Act{Activation: spec.ActReLU}}
+			b := mustBind(t, testSpec([]int{c.c, c.h, c.w}, l), 99, threads)
+			in, out := b.run(t, c.n+1, 99)
+			want, _, _ := refConv2D(in.Data, c.n+1, c.c, c.h, c.w, c.f, c.groups, c.args(),
+				b.param("layers.0.", "weight"), b.param("layers.0.", "bias"), relu)
+			assertClose(t, out.Data, want)
+		}
+	}
 }
 
 func TestConv1D(t *testing.T) {

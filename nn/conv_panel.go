@@ -1,0 +1,191 @@
+package nn
+
+import (
+	"context"
+
+	"github.com/modelgate/modelgate/nn/gemm"
+	"github.com/modelgate/modelgate/nn/kernels"
+)
+
+// Panel convolution: the column matrix is never materialised. Each unit
+// of work is one (sample, group, panel of gemm.PanelWidth() output
+// positions); its columns are written straight into the GEMM's packed
+// layout, multiplied by the weights packed at bind (gemm.MulPanel) while
+// hot in cache, and the bias and activation are applied to the fresh
+// output tile. Scratch is one panel (plus one padded image and one output
+// tile for stride 1) per goroutine.
+//
+// Stride-1 convolutions use the padded-row trick: the image is copied
+// once into a zero-padded buffer of width Wp = W+PL+PR, and the output is
+// computed at OH×Wp "extended" positions j = oh·Wp+ow. Tap (c, kh, kw)
+// then reads padded[c][j + kh·DH·Wp + kw·DW] for every j, so each row of
+// a panel is one contiguous copy. The Wp-OW extra columns per output row
+// (reads that wrap into the next row) are computed and dropped.
+
+// panelPlan is the bind-time state of the panel path.
+type panelPlan struct {
+	nr     int             // panel width
+	panels int             // panels per (sample, group) output plane
+	taps   []kernels.Tap   // per-group column-matrix rows (strided path)
+	wp     []*gemm.PackedA // per group: [fg, k] weights, packed
+	bufs   bufPool         // per-goroutine scratch
+
+	// Stride-1 (extended) path; ext is false for the strided path.
+	ext      bool
+	hp, wpad int   // padded height and width
+	extLen   int   // OH*wpad extended output positions
+	offs     []int // per column-matrix row: offset of its tap in the padded image
+	padLen   int   // padded image plus slack for the last panel's reads
+}
+
+// planPanels packs the weights and plans the column panels.
+func (c *convOp) planPanels() {
+	g := c.g
+	k := g.ColRows()
+	p := &panelPlan{nr: gemm.PanelWidth()}
+	for gi := range c.groups {
+		p.wp = append(p.wp, gemm.PackA(c.fg, k, c.w[gi*c.fg*k:(gi+1)*c.fg*k], k))
+	}
+	pointwise := g.KH == 1 && g.KW == 1 && g.PT+g.PB+g.PL+g.PR == 0
+	if g.SH == 1 && g.SW == 1 && !pointwise {
+		p.ext = true
+		p.hp, p.wpad = g.H+g.PT+g.PB, g.W+g.PL+g.PR
+		p.extLen = g.OH * p.wpad
+		plane := p.hp * p.wpad
+		for ch := range g.C {
+			for kh := range g.KH {
+				for kw := range g.KW {
+					p.offs = append(p.offs, ch*plane+kh*g.DH*p.wpad+kw*g.DW)
+				}
+			}
+		}
+		p.panels = (p.extLen + p.nr - 1) / p.nr
+		// The last panel reads up to panels*nr-1 + the largest offset.
+		p.padLen = max(g.C*plane, p.panels*p.nr+p.offs[len(p.offs)-1])
+	} else {
+		p.taps = kernels.Taps(g)
+		p.panels = (g.OH*g.OW + p.nr - 1) / p.nr
+	}
+	c.panel = p
+}
+
+// forwardPanels runs the convolution panel by panel.
+func (c *convOp) forwardPanels(ctx context.Context, n int, in, out []float32) error {
+	p := c.panel
+	units := n * c.groups * p.panels
+	k := c.g.ColRows()
+	if c.threads <= 1 {
+		return c.panelRange(ctx, p, in, out, 0, units)
+	}
+	return parallelFor(ctx, c.threads, units, units*c.fg*k*p.nr/64, func(ctx context.Context, lo, hi int) error {
+		return c.panelRange(ctx, p, in, out, lo, hi)
+	})
+}
+
+// panelCheck is how many units run between two context checks.
+const panelCheck = 64
+
+// panelRange computes units [lo, hi) on the calling goroutine.
+func (c *convOp) panelRange(ctx context.Context, p *panelPlan, in, out []float32, lo, hi int) error {
+	k := c.g.ColRows()
+	scratch := k * p.nr
+	if p.ext {
+		scratch += p.padLen + c.fg*p.nr
+	}
+	buf := p.bufs.get(scratch)
+	defer p.bufs.put(buf)
+	panel := (*buf)[:k*p.nr]
+	ohw := c.g.OH * c.g.OW
+	gin := c.g.ImageLen()
+	padded := -1 // (sample, group) whose padded image is in the scratch
+	for u := lo; u < hi; u++ {
+		if (u-lo)%panelCheck == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		pi := u % p.panels
+		sg := u / p.panels
+		gi := sg % c.groups
+		s := sg / c.groups
+		x := in[s*c.inLen+gi*gin : s*c.inLen+(gi+1)*gin]
+		y := out[s*c.outLen+gi*c.fg*ohw : s*c.outLen+(gi+1)*c.fg*ohw]
+		if !p.ext {
+			j0 := pi * p.nr
+			w := min(p.nr, ohw-j0)
+			kernels.Im2colPanel(c.g, p.taps, x, panel, p.nr, j0, w)
+			gemm.MulPanel(p.wp[gi], panel, w, y[j0:], ohw)
+			for f := range c.fg {
+				c.finishPlane(y[f*ohw+j0:f*ohw+j0+w], gi*c.fg+f)
+			}
+			continue
+		}
+		img := (*buf)[k*p.nr : k*p.nr+p.padLen]
+		tile := (*buf)[k*p.nr+p.padLen:]
+		if sg != padded {
+			c.padImage(p, x, img)
+			padded = sg
+		}
+		j0 := pi * p.nr
+		for q, off := range p.offs {
+			copy(panel[q*p.nr:(q+1)*p.nr], img[j0+off:j0+off+p.nr])
+		}
+		gemm.MulPanel(p.wp[gi], panel, p.nr, tile, p.nr)
+		c.storeExt(p, tile, y, j0, gi)
+	}
+	return nil
+}
+
+// padImage copies the group image x (C×H×W) into img as C planes of
+// hp×wpad with zero borders; the slack past the planes is zeroed too.
+func (c *convOp) padImage(p *panelPlan, x, img []float32) {
+	g := c.g
+	plane := p.hp * p.wpad
+	for ch := range g.C {
+		dst := img[ch*plane : (ch+1)*plane]
+		clear(dst[:g.PT*p.wpad])
+		clear(dst[(g.PT+g.H)*p.wpad:])
+		for ih := range g.H {
+			row := dst[(g.PT+ih)*p.wpad : (g.PT+ih+1)*p.wpad]
+			clear(row[:g.PL])
+			copy(row[g.PL:g.PL+g.W], x[(ch*g.H+ih)*g.W:(ch*g.H+ih+1)*g.W])
+			clear(row[g.PL+g.W:])
+		}
+	}
+	clear(img[g.C*plane:])
+}
+
+// storeExt writes the valid columns of an extended-position tile (fg rows
+// of nr, starting at extended position j0) to the output planes y of one
+// group, with bias and activation.
+func (c *convOp) storeExt(p *panelPlan, tile, y []float32, j0, gi int) {
+	g := c.g
+	ohw := g.OH * g.OW
+	end := min(j0+p.nr, p.extLen)
+	for j := j0; j < end; {
+		oh, ow := j/p.wpad, j%p.wpad
+		run := min(p.wpad-ow, end-j)
+		if valid := min(run, g.OW-ow); valid > 0 {
+			for f := range c.fg {
+				src := tile[f*p.nr+j-j0 : f*p.nr+j-j0+valid]
+				dst := y[f*ohw+oh*g.OW+ow : f*ohw+oh*g.OW+ow+valid]
+				c.storePlane(dst, src, gi*c.fg+f)
+			}
+		}
+		j += run
+	}
+}
+
+// storePlane sets dst = act(src + bias[ch]).
+func (c *convOp) storePlane(dst, src []float32, ch int) {
+	src = src[:len(dst)]
+	if c.bias != nil && c.relu {
+		b := c.bias[ch]
+		for i, v := range src {
+			dst[i] = max(v+b, 0)
+		}
+		return
+	}
+	copy(dst, src)
+	c.finishPlane(dst, ch)
+}
