@@ -166,26 +166,34 @@ func (c *convOp) storeExt(p *panelPlan, tile, y []float32, j0, gi int) {
 		oh, ow := j/p.wpad, j%p.wpad
 		run := min(p.wpad-ow, end-j)
 		if valid := min(run, g.OW-ow); valid > 0 {
-			for f := range c.fg {
-				src := tile[f*p.nr+j-j0 : f*p.nr+j-j0+valid]
-				dst := y[f*ohw+oh*g.OW+ow : f*ohw+oh*g.OW+ow+valid]
-				c.storePlane(dst, src, gi*c.fg+f)
+			t0, y0 := j-j0, oh*g.OW+ow
+			switch {
+			case c.bias != nil && c.relu:
+				for f := range c.fg {
+					b := c.bias[gi*c.fg+f]
+					src := tile[f*p.nr+t0 : f*p.nr+t0+valid]
+					dst := y[f*ohw+y0 : f*ohw+y0+valid]
+					for i, v := range src {
+						dst[i] = max(v+b, 0)
+					}
+				}
+			case c.bias != nil && c.act == nil:
+				for f := range c.fg {
+					b := c.bias[gi*c.fg+f]
+					src := tile[f*p.nr+t0 : f*p.nr+t0+valid]
+					dst := y[f*ohw+y0 : f*ohw+y0+valid]
+					for i, v := range src {
+						dst[i] = v + b
+					}
+				}
+			default:
+				for f := range c.fg {
+					dst := y[f*ohw+y0 : f*ohw+y0+valid]
+					copy(dst, tile[f*p.nr+t0:f*p.nr+t0+valid])
+					c.finishPlane(dst, gi*c.fg+f)
+				}
 			}
 		}
 		j += run
 	}
-}
-
-// storePlane sets dst = act(src + bias[ch]).
-func (c *convOp) storePlane(dst, src []float32, ch int) {
-	src = src[:len(dst)]
-	if c.bias != nil && c.relu {
-		b := c.bias[ch]
-		for i, v := range src {
-			dst[i] = max(v+b, 0)
-		}
-		return
-	}
-	copy(dst, src)
-	c.finishPlane(dst, ch)
 }

@@ -170,6 +170,7 @@ func TestPool(t *testing.T) {
 	}{
 		{1, 1, 1, []int{1, 1}, []int{1, 1}, []int{0, 0, 0, 0}, true, false},
 		{3, 7, 7, []int{2, 2}, []int{2, 2}, []int{0, 0, 0, 0}, true, false},
+		{2, 8, 10, []int{2, 2}, []int{2, 2}, []int{0, 0, 0, 0}, true, false},
 		{3, 7, 13, []int{3, 3}, []int{2, 1}, []int{1, 0, 2, 1}, true, false},
 		{2, 13, 7, []int{3, 2}, []int{1, 2}, []int{2, 1, 1, 0}, false, true},
 		{2, 13, 7, []int{3, 2}, []int{1, 2}, []int{2, 1, 1, 0}, false, false},

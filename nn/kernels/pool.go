@@ -21,7 +21,29 @@ func taps(start, dil, k, n int) (lo, hi int) {
 // -Inf, so they never win unless the whole window is padding. A NaN in the
 // window propagates. len(img) >= g.ImageLen(), len(out) >= C*OH*OW.
 func MaxPool2D(g Geom2D, img, out []float32) {
+	if g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1 &&
+		g.PT+g.PB+g.PL+g.PR == 0 {
+		maxPool2x2(g, img, out)
+		return
+	}
 	poolRows(g, img, out, true, false)
+}
+
+// maxPool2x2 is MaxPool2D for the common 2×2, stride 2, unpadded window.
+// max is exact and order-independent (NaN propagates whatever its
+// position), so the result equals the general path's.
+func maxPool2x2(g Geom2D, img, out []float32) {
+	for c := 0; c < g.C; c++ {
+		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
+		for oh := 0; oh < g.OH; oh++ {
+			acc := out[(c*g.OH+oh)*g.OW : (c*g.OH+oh+1)*g.OW]
+			r0 := plane[2*oh*g.W : 2*oh*g.W+2*g.OW]
+			r1 := plane[(2*oh+1)*g.W : (2*oh+1)*g.W+2*g.OW]
+			for ow := range acc {
+				acc[ow] = max(max(r0[2*ow], r0[2*ow+1]), max(r1[2*ow], r1[2*ow+1]))
+			}
+		}
+	}
 }
 
 // MeanPool2D writes the mean of every window into out (C×OH×OW). With
