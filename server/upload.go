@@ -48,7 +48,6 @@ type uploadForm struct {
 	hasSpec  bool
 	hasFile  bool
 	spooled  []string
-	readTime time.Duration
 }
 
 func (f *uploadForm) cleanup() {

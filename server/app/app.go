@@ -133,7 +133,7 @@ func openServeStores(ctx context.Context, f Options, log *slog.Logger) (*stores,
 	case "postgres":
 		if pg == nil {
 			st.close()
-			return nil, errors.New("--blobs postgres needs --db postgres://...")
+			return nil, errors.New("--blobs postgres needs --db postgres://HOST/DB")
 		}
 		st.blobs = pg.Blobs()
 		st.tempDir = filepath.Join(f.Data, "tmp")
