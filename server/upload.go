@@ -40,14 +40,14 @@ type Converted struct {
 
 // uploadForm is what a multipart upload carried.
 type uploadForm struct {
-	name     string
-	spec     []byte
-	weights  *os.File // spooled weights; nil when absent
-	size     int64
-	legacy   []byte
-	hasSpec  bool
-	hasFile  bool
-	spooled  []string
+	name    string
+	spec    []byte
+	weights *os.File // spooled weights; nil when absent
+	size    int64
+	legacy  []byte
+	hasSpec bool
+	hasFile bool
+	spooled []string
 }
 
 func (f *uploadForm) cleanup() {
