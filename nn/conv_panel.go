@@ -90,7 +90,7 @@ func (c *convOp) panelRange(ctx context.Context, p *panelPlan, in, out []float32
 	k := c.g.ColRows()
 	scratch := k * p.nr
 	if p.ext {
-		scratch += p.padLen + c.fg*p.nr
+		scratch += p.padLen + p.wp[0].PaddedM()*p.nr
 	}
 	buf := p.bufs.get(scratch)
 	defer p.bufs.put(buf)
@@ -130,7 +130,7 @@ func (c *convOp) panelRange(ctx context.Context, p *panelPlan, in, out []float32
 		for q, off := range p.offs {
 			copy(panel[q*p.nr:(q+1)*p.nr], img[j0+off:j0+off+p.nr])
 		}
-		gemm.MulPanel(p.wp[gi], panel, p.nr, tile, p.nr)
+		gemm.MulPanelFull(p.wp[gi], panel, tile, p.nr)
 		c.storeExt(p, tile, y, j0, gi)
 	}
 	return nil
@@ -173,6 +173,7 @@ func (c *convOp) storeExt(p *panelPlan, tile, y []float32, j0, gi int) {
 					b := c.bias[gi*c.fg+f]
 					src := tile[f*p.nr+t0 : f*p.nr+t0+valid]
 					dst := y[f*ohw+y0 : f*ohw+y0+valid]
+					dst = dst[:len(src)]
 					for i, v := range src {
 						dst[i] = max(v+b, 0)
 					}
@@ -182,6 +183,7 @@ func (c *convOp) storeExt(p *panelPlan, tile, y []float32, j0, gi int) {
 					b := c.bias[gi*c.fg+f]
 					src := tile[f*p.nr+t0 : f*p.nr+t0+valid]
 					dst := y[f*ohw+y0 : f*ohw+y0+valid]
+					dst = dst[:len(src)]
 					for i, v := range src {
 						dst[i] = v + b
 					}

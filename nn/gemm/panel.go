@@ -102,3 +102,39 @@ func MulPanel(pa *PackedA, b []float32, w int, c []float32, ldc int) {
 		}
 	}
 }
+
+// PaddedM returns the number of rows of A rounded up to the kernel's tile
+// height: the rows [MulPanelFull] writes (rows past M() are zero).
+func (pa *PackedA) PaddedM() int { return roundUp(pa.m, pa.kern.mr) }
+
+// MulPanelFull is [MulPanel] over every column of the panel and every
+// padded row: c must hold PaddedM() rows of PanelWidth() values, ldc apart.
+// Rows past M() are scratch (A's zero padding rows times B: zero for
+// finite B). With no edge tiles it runs the micro-kernel alone; elements
+// of the first M() rows are bitwise equal to MulPanel's.
+func MulPanelFull(pa *PackedA, b []float32, c []float32, ldc int) {
+	kern := pa.kern
+	mp := pa.PaddedM()
+	nr := kern.nr
+	if mp == 0 {
+		return
+	}
+	if pa.k == 0 {
+		for i := range mp {
+			clear(c[i*ldc : i*ldc+nr])
+		}
+		return
+	}
+	kc := kBlock(kern, pa.k)
+	for pc := 0; pc < pa.k; pc += kc {
+		kb := min(kc, pa.k-pc)
+		beta, load := float32(0), false
+		if pc > 0 {
+			beta, load = 1, true
+		}
+		bs := b[pc*nr : (pc+kb)*nr]
+		for r := 0; r < mp; r += kern.mr {
+			kern.micro(kb, pa.data[r*pa.k+pc*kern.mr:r*pa.k+(pc+kb)*kern.mr], bs, c[r*ldc:], ldc, beta, load)
+		}
+	}
+}

@@ -36,6 +36,24 @@ func TestMulPanel(t *testing.T) {
 				if !slices.Equal(bitsOf(c), bitsOf(want)) {
 					t.Errorf("%s %v: panel product differs from Sgemm", kern.name, tc)
 				}
+				// MulPanelFull: the same bits in the first m rows, zeros below.
+				mp := pa.PaddedM()
+				full := make([]float32, mp*kern.nr)
+				for j0 := 0; j0 < tc.n; j0 += kern.nr {
+					w := min(kern.nr, tc.n-j0)
+					MulPanelFull(pa, packPanel(o.b, o.ldb, tc.k, kern.nr, j0, w), full, kern.nr)
+					for i := range mp {
+						for jj := range w {
+							got, exp := full[i*kern.nr+jj], float32(0)
+							if i < tc.m {
+								exp = want[i*o.ldc+j0+jj]
+							}
+							if bitsOf([]float32{got})[0] != bitsOf([]float32{exp})[0] {
+								t.Fatalf("%s %v: full panel row %d col %d = %v, want %v", kern.name, tc, i, j0+jj, got, exp)
+							}
+						}
+					}
+				}
 			}
 		}
 	}
