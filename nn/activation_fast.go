@@ -50,8 +50,29 @@ func tanh32(x float32) float32 {
 	return v[0]
 }
 
-// actSigmoid applies σ in place.
+// actSigmoid applies σ in place: whole blocks of 8 by the vector kernel
+// where the CPU has one (the same bits), the rest by sigmoidScalar.
 func actSigmoid(x []float32) {
+	for len(x) > 0 {
+		x = x[vecSigmoid(x):]
+		n := min(len(x), 8) // a rare or incomplete block
+		sigmoidScalar(x[:n])
+		x = x[n:]
+	}
+}
+
+// actTanh applies tanh in place, vectorised like actSigmoid.
+func actTanh(x []float32) {
+	for len(x) > 0 {
+		x = x[vecTanh(x):]
+		n := min(len(x), 8)
+		tanhScalar(x[:n])
+		x = x[n:]
+	}
+}
+
+// sigmoidScalar applies σ in place, one element at a time.
+func sigmoidScalar(x []float32) {
 	for i, v := range x {
 		if !(v >= expfMin) { // e^v subnormal, -Inf or NaN: rare
 			x[i] = float32(sigmoid64(float64(v)))
@@ -66,8 +87,8 @@ func actSigmoid(x []float32) {
 	}
 }
 
-// actTanh applies tanh in place.
-func actTanh(x []float32) {
+// tanhScalar applies tanh in place, one element at a time.
+func tanhScalar(x []float32) {
 	for i, v := range x {
 		if v != v {
 			continue // NaN stays NaN
