@@ -81,9 +81,7 @@ func FuzzParseJSON(f *testing.F) {
 			if s != nil {
 				t.Fatal("spec and error")
 			}
-			if modelgate.ErrorCode(err) == modelgate.EINTERNAL {
-				t.Fatalf("internal error: %v", err)
-			}
+			checkRejection(t, err)
 			return
 		}
 		checkAccepted(t, s)
@@ -102,11 +100,32 @@ func FuzzParseYAML(f *testing.F) {
 			if s != nil {
 				t.Fatal("spec and error")
 			}
-			if modelgate.ErrorCode(err) == modelgate.EINTERNAL {
-				t.Fatalf("internal error: %v", err)
-			}
+			checkRejection(t, err)
 			return
 		}
 		checkAccepted(t, s)
 	})
+}
+
+// checkRejection fails unless err is a *modelgate.Error or Problems whose
+// every entry has a non-internal Code and a Rule.
+func checkRejection(t *testing.T, err error) {
+	t.Helper()
+	var ps modelgate.Problems
+	switch e := err.(type) {
+	case *modelgate.Error:
+		ps = modelgate.Problems{e}
+	case modelgate.Problems:
+		ps = e
+	default:
+		t.Fatalf("untyped error %T: %v", err, err)
+	}
+	if len(ps) == 0 {
+		t.Fatal("empty Problems as an error")
+	}
+	for _, p := range ps {
+		if p == nil || p.Code == "" || p.Code == modelgate.EINTERNAL || p.Rule == "" {
+			t.Fatalf("rejection without code or rule: %#v", p)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -114,7 +115,7 @@ func yamlToJSON(data []byte, lim modelgate.Limits) ([]byte, map[string]int, *mod
 		if err == io.EOF {
 			return nil, nil, modelgate.Errorf(modelgate.EINVALID, "", "empty-document", "the YAML stream holds no document")
 		}
-		return nil, nil, yamlError(err)
+		return nil, nil, yamlError(err, data)
 	}
 	var extra yaml.Node
 	if err := loader.Load(&extra); err != io.EOF {
@@ -132,14 +133,40 @@ func yamlToJSON(data []byte, lim modelgate.Limits) ([]byte, map[string]int, *mod
 	return buf.Bytes(), w.lines, nil
 }
 
-func yamlError(err error) *modelgate.Error {
-	msg := err.Error()
-	rule := "yaml-syntax"
-	if strings.Contains(msg, "nesting depth exceeds") {
-		rule = "too-deep"
-		return &modelgate.Error{Code: modelgate.ELIMIT, Rule: rule, Message: "malformed or too deeply nested YAML", Err: err}
+// yamlError classifies an error of the YAML library; Where is the byte
+// offset the library reported ("byte N"), or empty when it gave none.
+func yamlError(err error, data []byte) *modelgate.Error {
+	where := ""
+	var le *yaml.LoadError
+	if errors.As(err, &le) {
+		where = yamlWhere(data, le.Mark.Line, le.Mark.Column)
 	}
-	return &modelgate.Error{Code: modelgate.EINVALID, Rule: rule, Message: "malformed YAML", Err: err}
+	if strings.Contains(err.Error(), "nesting depth exceeds") {
+		return &modelgate.Error{Code: modelgate.ELIMIT, Where: where, Rule: "too-deep", Message: "malformed or too deeply nested YAML", Err: err}
+	}
+	return &modelgate.Error{Code: modelgate.EINVALID, Where: where, Rule: "yaml-syntax", Message: "malformed YAML", Err: err}
+}
+
+// yamlWhere turns a 1-based line and column (in characters) into "byte N",
+// clamped to the input; "" when the line is unknown.
+func yamlWhere(data []byte, line, col int) string {
+	if line < 1 {
+		return ""
+	}
+	off := 0
+	for l := 1; l < line && off < len(data); l++ {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			off = len(data)
+			break
+		}
+		off += i + 1
+	}
+	for c := 1; c < col && off < len(data) && data[off] != '\n'; c++ {
+		_, w := utf8.DecodeRune(data[off:])
+		off += w
+	}
+	return "byte " + strconv.Itoa(off)
 }
 
 // yamlWalker converts a YAML node tree to JSON.

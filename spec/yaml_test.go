@@ -1,9 +1,11 @@
 package spec
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +213,54 @@ func TestParseYAMLMatchesJSON(t *testing.T) {
 		}
 		if want := mustParse(t, j); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s.yaml differs from %s.json", name, name)
+		}
+	}
+}
+
+// TestYAMLSyntaxErrorWhere checks that errors of the YAML library carry the
+// byte offset it reported, so every rejection has a location.
+func TestYAMLSyntaxErrorWhere(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, input, rule, where string
+	}{
+		{"unclosed flow", "format: modelgate/v1\nname: [a, b\n", "yaml-syntax", "byte "},
+		{"bad indent", "a:\n  b: 1\n c: 2\n", "yaml-syntax", "byte "},
+		{"tab", "a:\n\tb: 1\n", "yaml-syntax", "byte "},
+		{"multibyte before error", "é: [\n", "yaml-syntax", "byte "},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseYAML([]byte(c.input), modelgate.DefaultLimits())
+			var e *modelgate.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v is not a *modelgate.Error", err)
+			}
+			if e.Rule != c.rule || !strings.HasPrefix(e.Where, c.where) {
+				t.Fatalf("got where %q rule %q (%v), want where %q... rule %q", e.Where, e.Rule, err, c.where, c.rule)
+			}
+			n, convErr := strconv.Atoi(strings.TrimPrefix(e.Where, "byte "))
+			if convErr != nil || n < 0 || n > len(c.input) {
+				t.Fatalf("where %q is not a byte offset inside the %d-byte input", e.Where, len(c.input))
+			}
+		})
+	}
+}
+
+func TestYAMLWhere(t *testing.T) {
+	t.Parallel()
+	data := []byte("ab\né1\n\nxyz")
+	cases := []struct {
+		line, col int
+		want      string
+	}{
+		{0, 0, ""}, {1, 1, "byte 0"}, {1, 3, "byte 2"}, {1, 99, "byte 2"},
+		{2, 2, "byte 5"}, {3, 1, "byte 7"}, {4, 3, "byte 10"}, {99, 1, "byte 11"},
+	}
+	for _, c := range cases {
+		if got := yamlWhere(data, c.line, c.col); got != c.want {
+			t.Errorf("yamlWhere(%d, %d) = %q, want %q", c.line, c.col, got, c.want)
 		}
 	}
 }
