@@ -178,6 +178,8 @@ test("search, aliases, and CSRF protection", async () => {
   assert.equal(await page.$$eval("#models tbody tr:not([hidden])", (t) => t.length), 1);
   await page.goto(url + "/ui/?q=mnist");
   assert.deepEqual(await page.$$eval("#models tbody tr", (t) => t.map((r) => r.dataset.name)), ["mnist-mlp"]);
+  await page.goto(url + "/ui/");
+  await shot("models");
 
   await page.goto(url + "/ui/models/mnist-mlp");
   await page.fill("#alias", "production");
