@@ -119,6 +119,11 @@ func (b *builder) layer(l spec.Layer, in spec.Shape, depth int) (op, spec.LayerI
 	if err != nil {
 		return nil, li, wrapLayer(li, err)
 	}
+	// Ops whose constructors take no thread count get it here, before the
+	// op is shared.
+	if t, ok := o.(interface{ setThreads(int) }); ok {
+		t.setThreads(b.threads)
+	}
 	return o, li, nil
 }
 

@@ -54,10 +54,9 @@ func newEmbedding(l *spec.Embedding, li spec.LayerInfo, p params) (op, error) {
 				"embedding output %v, want %v with %d appended", li.Out, li.In, l.Dim)
 		}
 	}
-	w := p.get("weight")
-	if len(w) != l.Vocab*l.Dim {
-		return nil, modelgate.Errorf(modelgate.EINVALID, li.Prefix+"weight", "param-shape",
-			"parameter weight has %d values, want %d", len(w), l.Vocab*l.Dim)
+	w, err := exactParam(li, p, "weight", []int{l.Vocab, l.Dim})
+	if err != nil {
+		return nil, err
 	}
 	return &embeddingOp{vocab: l.Vocab, dim: l.Dim, count: count, weight: w, where: li.Pointer}, nil
 }

@@ -1,9 +1,11 @@
 package nn
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/modelgate/modelgate"
+	"github.com/modelgate/modelgate/nn/gemm"
 	"github.com/modelgate/modelgate/spec"
 )
 
@@ -34,13 +36,16 @@ type recurrentOp struct {
 	hgates int  // rows of weight_hh in units of h: gates, or 2 for GRU v3
 	retSeq bool // output [T, H] rather than [H]
 
-	wih  []float32       // weight_ih transposed: [f, gates*h]
-	whh  []float32       // weight_hh transposed: [h, hgates*h]
-	whn  []float32       // weight_hn transposed: [h, h], GRU v3 only
-	bias []float32       // [gates*h]
-	h0   []float32       // [h] or nil (zeros)
-	c0   []float32       // [h] or nil (zeros), LSTM only
-	act  func([]float32) // RNN activation; nil is the identity
+	wih []float32 // weight_ih transposed: [f, gates*h]
+	whh []float32 // weight_hh transposed: [h, hgates*h]
+	whn []float32 // weight_hn transposed: [h, h], GRU v3 only
+	// The transposed weights packed once for the GEMM (bitwise the same
+	// products as the unpacked ones).
+	wihP, whhP, whnP *gemm.PackedB
+	bias             []float32       // [gates*h]
+	h0               []float32       // [h] or nil (zeros)
+	c0               []float32       // [h] or nil (zeros), LSTM only
+	act              func([]float32) // RNN activation; nil is the identity
 
 	where    string // JSON pointer of the layer
 	xwBudget int    // scratch cap for input projections, in elements (recXWBudget; tests lower it)
@@ -106,24 +111,23 @@ func newRecurrent(kind recKind, hidden int, retSeq, initState bool, li spec.Laye
 	}
 	gh := o.gates * o.h
 	want := []recParam{
-		{"weight_ih", &o.wih, gh * o.f},
-		{"weight_hh", &o.whh, o.hgates * o.h * o.h},
-		{"bias", &o.bias, gh},
+		{"weight_ih", &o.wih, []int{gh, o.f}},
+		{"weight_hh", &o.whh, []int{o.hgates * o.h, o.h}},
+		{"bias", &o.bias, []int{gh}},
 	}
 	if kind == recGRUv3 {
-		want = append(want, recParam{"weight_hn", &o.whn, o.h * o.h})
+		want = append(want, recParam{"weight_hn", &o.whn, []int{o.h, o.h}})
 	}
 	if initState {
-		want = append(want, recParam{"h0", &o.h0, o.h})
+		want = append(want, recParam{"h0", &o.h0, []int{o.h}})
 		if kind == recLSTM {
-			want = append(want, recParam{"c0", &o.c0, o.h})
+			want = append(want, recParam{"c0", &o.c0, []int{o.h}})
 		}
 	}
 	for _, w := range want {
-		d := p.get(w.name)
-		if len(d) != w.n {
-			return nil, recErr(modelgate.EINVALID, li.Prefix+w.name, "param-shape",
-				"parameter %s has %d values, want %d", w.name, len(d), w.n)
+		d, err := exactParam(li, p, w.name, w.shape)
+		if err != nil {
+			return nil, err
 		}
 		*w.dst = d
 	}
@@ -134,7 +138,10 @@ func newRecurrent(kind recKind, hidden int, retSeq, initState bool, li spec.Laye
 	o.whh = recTranspose(o.whh, o.hgates*o.h, o.h)
 	if o.whn != nil {
 		o.whn = recTranspose(o.whn, o.h, o.h)
+		o.whnP = gemm.PackB(false, o.h, o.h, o.whn, o.h)
 	}
+	o.wihP = gemm.PackB(false, o.f, gh, o.wih, gh)
+	o.whhP = gemm.PackB(false, o.h, o.hgates*o.h, o.whh, o.hgates*o.h)
 	return o, nil
 }
 
@@ -160,9 +167,27 @@ func (o *recurrentOp) setThreads(n int) { o.threads = max(1, n) }
 
 // recParam is one parameter tensor a recurrent layer binds.
 type recParam struct {
-	name string     // parameter name, e.g. "weight_ih"
-	dst  *[]float32 // where to store it
-	n    int        // exact element count
+	name  string     // parameter name, e.g. "weight_ih"
+	dst   *[]float32 // where to store it
+	shape []int      // exact shape
+}
+
+// exactParam fetches a parameter and checks its element count and, when
+// the builder knows it, its exact shape ("param-shape").
+func exactParam(li spec.LayerInfo, p params, name string, shape []int) ([]float32, error) {
+	d := p.get(name)
+	want := spec.Shape(shape)
+	if int64(len(d)) != want.Elements() {
+		return nil, recErr(modelgate.EINVALID, li.Prefix+name, "param-shape",
+			"parameter %s has %d values, want shape %v", name, len(d), want)
+	}
+	if lp, ok := p.(*layerParams); ok {
+		if got := lp.b.shapes[li.Prefix+name]; !slices.Equal(got, want) {
+			return nil, recErr(modelgate.EINVALID, li.Prefix+name, "param-shape",
+				"parameter %s has shape %v, want %v", name, got, want)
+		}
+	}
+	return d, nil
 }
 
 // recGates returns the gate counts of weight_ih and weight_hh.

@@ -115,11 +115,11 @@ func (o *recurrentOp) checkEvery(n int) int {
 func (o *recurrentOp) project(n int, in []float32, t0, steps int, st *recState) {
 	gh := o.gates * o.h
 	if steps == o.t {
-		gemm.SgemmThreads(o.threads, false, false, n*o.t, gh, o.f, 1, in, o.f, o.wih, gh, 0, st.xw, gh)
+		gemm.SgemmPacked(o.threads, false, n*o.t, 1, in, o.f, o.wihP, 0, st.xw, gh)
 	} else {
 		for s := range n {
 			a := in[(s*o.t+t0)*o.f : (s*o.t+t0+steps)*o.f]
-			gemm.SgemmThreads(o.threads, false, false, steps, gh, o.f, 1, a, o.f, o.wih, gh, 0, st.xw[s*st.tc*gh:], gh)
+			gemm.SgemmPacked(o.threads, false, steps, 1, a, o.f, o.wihP, 0, st.xw[s*st.tc*gh:], gh)
 		}
 	}
 	for s := range n {
@@ -135,7 +135,7 @@ func (o *recurrentOp) project(n int, in []float32, t0, steps int, st *recState) 
 // step advances every sample's state by time step k of the current chunk.
 func (o *recurrentOp) step(n, k int, st *recState) {
 	hg := o.hgates * o.h
-	gemm.SgemmThreads(o.threads, false, false, n, hg, o.h, 1, st.h, o.h, o.whh, hg, 0, st.hw, hg)
+	gemm.SgemmPacked(o.threads, false, n, 1, st.h, o.h, o.whhP, 0, st.hw, hg)
 	gh := o.gates * o.h
 	for s := range n {
 		g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
@@ -156,7 +156,7 @@ func (o *recurrentOp) step(n, k int, st *recState) {
 		return
 	}
 	// n-gate of GRU v3: weight_hn·(r ⊙ h) for the whole batch, into hw.
-	gemm.SgemmThreads(o.threads, false, false, n, o.h, o.h, 1, st.rh, o.h, o.whn, o.h, 0, st.hw, o.h)
+	gemm.SgemmPacked(o.threads, false, n, 1, st.rh, o.h, o.whnP, 0, st.hw, o.h)
 	for s := range n {
 		g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
 		o.gru3Cell(g, st.hw[s*o.h:(s+1)*o.h], st.h[s*o.h:(s+1)*o.h])
