@@ -53,21 +53,12 @@ type inspectJSON struct {
 
 // cmdInspect implements "modelgate inspect".
 func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet(inspectHelp, stderr)
-	format := formatFlag(fs)
-	lf := addPackageLimitFlags(fs)
-	pos, code, ok := parseArgs(fs, inspectHelp, args, stdout)
+	pr, code, ok := packageReport(ctx, inspectHelp, args, stdout, stderr)
 	if !ok {
 		return code
 	}
-	if !wantArgs(fs, pos, 1, stderr) || !checkFormat(fs, *format, stderr) {
-		return exitUsage
-	}
-	rep, err := modelpkg.Validate(ctx, pos[0], modelpkg.Options{Limits: lf.limits()})
-	if err != nil {
-		return fail(stderr, "inspect", err)
-	}
-	if *format == "json" {
+	rep := pr.rep
+	if pr.format == "json" {
 		writeJSON(stdout, inspectReport(rep))
 	} else {
 		writeInspect(stdout, rep)

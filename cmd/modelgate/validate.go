@@ -40,26 +40,17 @@ type validateJSON struct {
 
 // cmdValidate implements "modelgate validate".
 func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet(validateHelp, stderr)
-	format := formatFlag(fs)
-	lf := addPackageLimitFlags(fs)
-	pos, code, ok := parseArgs(fs, validateHelp, args, stdout)
+	pr, code, ok := packageReport(ctx, validateHelp, args, stdout, stderr)
 	if !ok {
 		return code
 	}
-	if !wantArgs(fs, pos, 1, stderr) || !checkFormat(fs, *format, stderr) {
-		return exitUsage
-	}
-	rep, err := modelpkg.Validate(ctx, pos[0], modelpkg.Options{Limits: lf.limits()})
-	if err != nil {
-		return fail(stderr, "validate", err)
-	}
-	if *format == "json" {
+	rep := pr.rep
+	if pr.format == "json" {
 		writeJSON(stdout, validateJSON{Valid: rep.Valid(), Problems: problemsJSON(rep.Problems)})
 	} else if rep.Valid() {
 		a := rep.Analysis
 		fmt.Fprintf(stdout, "%s: valid: %s, input %v, output %v, %d parameters, %d FLOPs per sample\n",
-			pos[0], rep.Spec.Name, a.Input, a.Output, a.TotalParams, a.TotalFLOPs)
+			pr.dir, rep.Spec.Name, a.Input, a.Output, a.TotalParams, a.TotalFLOPs)
 	} else {
 		writeProblems(stdout, rep.Problems)
 	}
@@ -67,6 +58,35 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitInvalid
 	}
 	return exitOK
+}
+
+// pkgReport is a validated package and how the command should print it.
+type pkgReport struct {
+	rep    *modelpkg.Report
+	dir    string // the PKG argument
+	format string // "text" or "json"
+}
+
+// packageReport parses the flags of a command that takes one package
+// directory (--format and the package limit flags) and validates the
+// package. When ok is false the command is over and code is its exit
+// status (help, usage error or I/O failure, already reported).
+func packageReport(ctx context.Context, h cmdHelp, args []string, stdout, stderr io.Writer) (pkgReport, int, bool) {
+	fs := newFlagSet(h, stderr)
+	format := formatFlag(fs)
+	lf := addPackageLimitFlags(fs)
+	pos, code, ok := parseArgs(fs, h, args, stdout)
+	if !ok {
+		return pkgReport{}, code, false
+	}
+	if !wantArgs(fs, pos, 1, stderr) || !checkFormat(fs, *format, stderr) {
+		return pkgReport{}, exitUsage, false
+	}
+	rep, err := modelpkg.Validate(ctx, pos[0], modelpkg.Options{Limits: lf.limits()})
+	if err != nil {
+		return pkgReport{}, fail(stderr, h.name, err), false
+	}
+	return pkgReport{rep: rep, dir: pos[0], format: *format}, 0, true
 }
 
 // problemLine formats a problem as "where: what (rule)".
