@@ -75,6 +75,17 @@ func (s *Server) pathRef(r *http.Request) (name, ref string, err error) {
 	return name, ref, nil
 }
 
+// resolvePath resolves the {name} and {version} path values to a version
+// of the token's namespace.
+func (s *Server) resolvePath(r *http.Request, t *modelgate.Token) (string, *modelgate.Version, error) {
+	name, ref, err := s.pathRef(r)
+	if err != nil {
+		return "", nil, err
+	}
+	v, err := s.store.ResolveVersion(r.Context(), t.Namespace, name, ref)
+	return name, v, err
+}
+
 // versionSummary is a version in listings.
 type versionSummary struct {
 	Version    int64  `json:"version"`
@@ -164,12 +175,7 @@ type versionDetail struct {
 
 // getVersion answers GET /v1/models/{name}/versions/{version}.
 func (s *Server) getVersion(w http.ResponseWriter, r *http.Request, t *modelgate.Token) {
-	name, ref, err := s.pathRef(r)
-	if err != nil {
-		s.writeError(w, r, err, nil)
-		return
-	}
-	v, err := s.store.ResolveVersion(r.Context(), t.Namespace, name, ref)
+	name, v, err := s.resolvePath(r, t)
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return
@@ -192,12 +198,7 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request, t *modelgate
 // weights blob is removed by the next garbage collection if no other
 // version uses it.
 func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request, t *modelgate.Token) {
-	name, ref, err := s.pathRef(r)
-	if err != nil {
-		s.writeError(w, r, err, nil)
-		return
-	}
-	v, err := s.store.ResolveVersion(r.Context(), t.Namespace, name, ref)
+	name, v, err := s.resolvePath(r, t)
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return

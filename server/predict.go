@@ -19,17 +19,12 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request, t *modelgate.To
 		s.writeError(w, r, modelgate.Errorf(modelgate.ELIMIT, "", ruleRateLimit, "predict rate limit exceeded for this token"), nil)
 		return
 	}
-	name, ref, err := s.pathRef(r)
+	name, v, err := s.resolvePath(r, t)
 	if err != nil {
 		s.writeError(w, r, err, nil)
 		return
 	}
 	ctx := r.Context()
-	v, err := s.store.ResolveVersion(ctx, t.Namespace, name, ref)
-	if err != nil {
-		s.writeError(w, r, err, nil)
-		return
-	}
 	pkg, err := s.cache.get(ctx, v.Digest, func(ctx context.Context) (*modelpkg.Package, error) { return s.loadVersion(ctx, v) })
 	if err != nil {
 		s.writeError(w, r, err, nil)
