@@ -71,8 +71,9 @@ func toProblem(e *modelgate.Error) problemJSON {
 	return problemJSON{Code: e.Code, Where: e.Where, Rule: e.Rule, Message: msg}
 }
 
-// problemsOf flattens err into API problems. Errors without a code become
-// one opaque internal problem: their text is logged, never shown.
+// problemsOf flattens err into API problems; the result is never empty.
+// Errors without a code (and a Problems holding no problem) become one
+// opaque internal problem: their text is logged, never shown.
 func problemsOf(err error) []problemJSON {
 	var ps modelgate.Problems
 	if errors.As(err, &ps) {
@@ -80,7 +81,9 @@ func problemsOf(err error) []problemJSON {
 		for _, p := range ps {
 			out = append(out, toProblem(p))
 		}
-		return out
+		if len(out) > 0 {
+			return out
+		}
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {

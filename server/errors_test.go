@@ -32,6 +32,9 @@ func TestStatusOf(t *testing.T) {
 		{fmt.Errorf("reading: %w", context.DeadlineExceeded), 503, ruleTimeout},
 		{errors.New("disk on fire"), 500, ""},
 		{modelgate.Errorf(modelgate.EINTERNAL, "", "stored-model-damaged", "x"), 500, ""},
+		// Degenerate Problems values must not panic the error path.
+		{modelgate.Problems{}, 500, ""},
+		{fmt.Errorf("x: %w", modelgate.Problems(nil)), 500, ""},
 	}
 	for _, c := range cases {
 		if got := statusOf(c.err); got != c.status {
