@@ -3,41 +3,16 @@ package bson_test
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/bson"
+	"github.com/modelgate/modelgate/internal/bsontest"
 	"go.mongodb.org/mongo-driver/bson/bsontype"
 	"go.mongodb.org/mongo-driver/x/bsonx/bsoncore"
 )
 
-// sharedCorpus returns ../shared/corpus/flux-bson relative to the
-// repository root, or "" if it is absent.
-func sharedCorpus(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "flux-bson")
-	if _, err := os.Stat(c); err != nil {
-		return ""
-	}
-	return c
-}
+// sharedCorpus returns the shared Flux BSON corpus directory, or "".
+func sharedCorpus(tb testing.TB) string { return bsontest.SharedCorpus(tb) }
 
 // mustEncode encodes d or fails the test.
 func mustEncode(tb testing.TB, d bson.D) []byte {
@@ -50,16 +25,7 @@ func mustEncode(tb testing.TB, d bson.D) []byte {
 }
 
 // wantRule checks that err is a *modelgate.Error with the given code and rule.
-func wantRule(tb testing.TB, err error, code, rule string) {
-	tb.Helper()
-	var me *modelgate.Error
-	if !errors.As(err, &me) {
-		tb.Fatalf("error %v (%T) is not a *modelgate.Error", err, err)
-	}
-	if me.Code != code || me.Rule != rule {
-		tb.Fatalf("got code %q rule %q (%v), want code %q rule %q", me.Code, me.Rule, err, code, rule)
-	}
-}
+func wantRule(tb testing.TB, err error, code, rule string) { bsontest.WantRule(tb, err, code, rule) }
 
 // putLen overwrites the int32 at off.
 func putLen(b []byte, off int, n int32) []byte {
