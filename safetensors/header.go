@@ -245,34 +245,48 @@ func (p *parser) object() (*Header, error) {
 		return nil, err
 	}
 	h := &Header{}
-	for {
-		k, err := p.peek()
-		if err != nil {
-			return nil, err
-		}
-		if k == '}' {
-			_, err := p.dec.ReadToken()
-			return h, jsonErrorOrNil(err)
-		}
-		tok, err := p.expect('"', "header-json", "a member name")
-		if err != nil {
-			return nil, err
-		}
-		name := tok.String()
+	err := p.members(func(name string) error {
+		var err error
 		if name == "__metadata__" {
-			if h.Metadata, err = p.metadata(); err != nil {
-				return nil, err
-			}
-			continue
+			h.Metadata, err = p.metadata()
+			return err
 		}
 		if len(h.Tensors) >= p.lim.Tensors {
-			return nil, overLimit(p.where(), "too-many-tensors", "more than %d tensors", p.lim.Tensors)
+			return overLimit(p.where(), "too-many-tensors", "more than %d tensors", p.lim.Tensors)
 		}
 		t, err := p.tensor(name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		h.Tensors = append(h.Tensors, t)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// members reads the member names of an object whose '{' was just read,
+// calling fn after each name to consume its value, up to and including the
+// closing '}'.
+func (p *parser) members(fn func(name string) error) error {
+	for {
+		k, err := p.peek()
+		if err != nil {
+			return err
+		}
+		if k == '}' {
+			_, err := p.dec.ReadToken()
+			return jsonErrorOrNil(err)
+		}
+		tok, err := p.expect('"', "header-json", "a member name")
+		if err != nil {
+			return err
+		}
+		if err := fn(tok.String()); err != nil {
+			return err
+		}
 	}
 }
 
@@ -290,29 +304,21 @@ func (p *parser) metadata() (map[string]string, error) {
 		return nil, err
 	}
 	m := map[string]string{}
-	for {
-		k, err := p.peek()
-		if err != nil {
-			return nil, err
-		}
-		if k == '}' {
-			_, err := p.dec.ReadToken()
-			return m, jsonErrorOrNil(err)
-		}
-		key, err := p.expect('"', "header-json", "a member name")
-		if err != nil {
-			return nil, err
-		}
+	err := p.members(func(name string) error {
 		if len(m) >= MaxMetadataEntries {
-			return nil, overLimit(p.where(), "too-many-metadata", "more than %d __metadata__ entries", MaxMetadataEntries)
+			return overLimit(p.where(), "too-many-metadata", "more than %d __metadata__ entries", MaxMetadataEntries)
 		}
-		name := key.String()
 		val, err := p.expect('"', "metadata-not-string", "__metadata__ value "+strconv.Quote(name))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		m[name] = val.String()
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return m, nil
 }
 
 // uint reads a JSON number that must be written as a plain non-negative
