@@ -125,6 +125,7 @@ type activationOp struct {
 	elems   int             // elements per sample
 	where   string          // JSON pointer of the layer
 	threads int             // goroutines (see setThreads)
+	relu    bool            // f is ReLU: copy and clamp in one pass
 }
 
 var _ op = (*activationOp)(nil)
@@ -143,7 +144,7 @@ func newActivationLayer(l *spec.ActivationLayer, li spec.LayerInfo) (op, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &activationOp{f: f, elems: elems, where: li.Pointer, threads: 1}, nil
+	return &activationOp{f: f, elems: elems, where: li.Pointer, threads: 1, relu: l.Act.Activation == spec.ActReLU}, nil
 }
 
 // setThreads lets forward split its elements over up to n goroutines (n <
@@ -160,12 +161,22 @@ func (o *activationOp) forward(ctx context.Context, n int, in, out []float32) er
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return parallelUnits(ctx, o.threads, total, 1, func(lo, hi int) {
-		copy(out[lo:hi], in[lo:hi])
-		if o.f != nil {
-			o.f(out[lo:hi])
+	return runUnits(ctx, o.threads, total, 1, o, in, out, activationUnits)
+}
+
+// activationUnits applies the activation to elements [lo, hi).
+func activationUnits(o *activationOp, in, out []float32, lo, hi int) {
+	if o.relu {
+		src, dst := in[lo:hi], out[lo:hi]
+		for i, v := range src {
+			dst[i] = max(v, 0)
 		}
-	})
+		return
+	}
+	copy(out[lo:hi], in[lo:hi])
+	if o.f != nil {
+		o.f(out[lo:hi])
+	}
 }
 
 // ewSameShape checks that li.Out equals li.In and returns its element count.

@@ -309,22 +309,21 @@ func (c *convOp) copyPlane(y, x []float32, ch int) {
 // the direct kernel, one (sample, filter) plane at a time.
 func (c *convOp) forwardDepthwise(ctx context.Context, n int, in, out []float32) error {
 	k := c.g.KH * c.g.KW
+	return runUnits(ctx, c.threads, n*c.groups*c.fg, c.g.OH*c.g.OW*k, c, in, out, depthwiseUnits)
+}
+
+// depthwiseUnits computes (sample, filter) planes [lo, hi).
+func depthwiseUnits(c *convOp, in, out []float32, lo, hi int) {
+	k := c.g.KH * c.g.KW
 	ohw := c.g.OH * c.g.OW
 	hw := c.g.H * c.g.W
 	filters := c.groups * c.fg
-	return parallelUnits(ctx, c.threads, n*filters, ohw*k, func(lo, hi int) {
-		for u := lo; u < hi; u++ {
-			s, f := u/filters, u%filters
-			x := in[s*c.inLen+(f/c.fg)*hw:]
-			y := out[u*ohw : (u+1)*ohw]
-			clear(y)
-			kernels.DepthwiseConv2D(c.g, x[:hw], c.w[f*k:(f+1)*k], y)
-			if c.bias != nil {
-				addChannelBias(y, ohw, c.bias[f:f+1])
-			}
-		}
-		if c.act != nil {
-			c.act(out[lo*ohw : hi*ohw])
-		}
-	})
+	for u := lo; u < hi; u++ {
+		s, f := u/filters, u%filters
+		x := in[s*c.inLen+(f/c.fg)*hw:]
+		y := out[u*ohw : (u+1)*ohw]
+		clear(y)
+		kernels.DepthwiseConv2D(c.g, x[:hw], c.w[f*k:(f+1)*k], y)
+		c.finishPlane(y, f)
+	}
 }

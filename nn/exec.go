@@ -142,7 +142,12 @@ var _ op = (*parallelOp)(nil)
 func (p *parallelOp) forward(ctx context.Context, n int, in, out []float32) error {
 	tmp := p.bufs.get(n * p.total)
 	defer p.bufs.put(tmp)
-	parts := make([][]float32, len(p.branches))
+	var small [8][]float32 // usual branch counts need no allocation
+	parts := small[:0]
+	if len(p.branches) > len(small) {
+		parts = make([][]float32, 0, len(p.branches))
+	}
+	parts = parts[:len(p.branches)]
 	off := 0
 	for i, b := range p.branches {
 		if err := ctx.Err(); err != nil {

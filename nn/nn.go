@@ -176,14 +176,37 @@ func (m *Model) Predict(ctx context.Context, in Tensor) (Tensor, error) {
 	if err != nil {
 		return Tensor{}, err
 	}
-	out := Tensor{
-		Shape: append([]int{n}, m.an.Output...),
-		Data:  make([]float32, n*m.outLen),
-	}
+	shape := make([]int, 1+len(m.an.Output))
+	shape[0] = n
+	copy(shape[1:], m.an.Output)
+	out := Tensor{Shape: shape, Data: make([]float32, n*m.outLen)}
 	if err := m.root.forward(ctx, n, in.Data, out.Data); err != nil {
 		return Tensor{}, fmt.Errorf("nn: predict: %w", err)
 	}
 	return out, nil
+}
+
+// PredictInto is [Model.Predict] writing the result into out, which must
+// hold exactly N*prod(output) elements (the output shape is [N,
+// output...]); out is fully overwritten, also on error. After warm-up, at
+// one thread, it allocates nothing: every buffer comes from pools planned
+// at bind.
+func (m *Model) PredictInto(ctx context.Context, in Tensor, out []float32) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	n, err := m.checkInput(in)
+	if err != nil {
+		return err
+	}
+	if len(out) != n*m.outLen {
+		return modelgate.Errorf(modelgate.EINVALID, "output", "output-length",
+			"output buffer has %d values, a batch of %d needs %d", len(out), n, n*m.outLen)
+	}
+	if err := m.root.forward(ctx, n, in.Data, out); err != nil {
+		return fmt.Errorf("nn: predict: %w", err)
+	}
+	return nil
 }
 
 // maxBatchElems bounds n × the largest per-sample activation (elements), so

@@ -69,16 +69,19 @@ func newBatchNorm(l *spec.BatchNorm, li spec.LayerInfo, p params, threads int) (
 // forward normalises every (sample, channel) plane; the activation runs
 // once per block of consecutive planes.
 func (o *batchNormOp) forward(ctx context.Context, n int, in, out []float32) error {
+	return runUnits(ctx, o.threads, n*len(o.a), o.inner, o, in, out, batchNormUnits)
+}
+
+// batchNormUnits normalises (sample, channel) planes [lo, hi).
+func batchNormUnits(o *batchNormOp, in, out []float32, lo, hi int) {
 	c := len(o.a)
-	return parallelUnits(ctx, o.threads, n*c, o.inner, func(lo, hi int) {
-		for u := lo; u < hi; u++ {
-			ch := u % c
-			kernels.ScaleShift(in[u*o.inner:(u+1)*o.inner], out[u*o.inner:(u+1)*o.inner], o.inner, o.a[ch:ch+1], o.b[ch:ch+1])
-		}
-		if o.act != nil {
-			o.act(out[lo*o.inner : hi*o.inner])
-		}
-	})
+	for u := lo; u < hi; u++ {
+		ch := u % c
+		kernels.ScaleShift(in[u*o.inner:(u+1)*o.inner], out[u*o.inner:(u+1)*o.inner], o.inner, o.a[ch:ch+1], o.b[ch:ch+1])
+	}
+	if o.act != nil {
+		o.act(out[lo*o.inner : hi*o.inner])
+	}
 }
 
 // normOp is layernorm (rows of d elements) or groupnorm/instancenorm
@@ -147,29 +150,35 @@ func (o *normOp) finish(li spec.LayerInfo, p params, eps float64, affine bool, a
 // units are independent.
 func (o *normOp) forward(ctx context.Context, n int, in, out []float32) error {
 	if o.layer {
-		return parallelUnits(ctx, o.threads, n*o.per/o.d, o.d, func(lo, hi int) {
-			y := out[lo*o.d : hi*o.d]
-			kernels.LayerNorm(in[lo*o.d:hi*o.d], y, o.d, o.scale, o.bias, o.eps)
-			if o.act != nil {
-				o.act(y)
-			}
-		})
+		return runUnits(ctx, o.threads, n*o.per/o.d, o.d, o, in, out, layerNormUnits)
 	}
+	return runUnits(ctx, o.threads, n*o.g, o.c/o.g*o.s, o, in, out, groupNormUnits)
+}
+
+// layerNormUnits normalises rows [lo, hi).
+func layerNormUnits(o *normOp, in, out []float32, lo, hi int) {
+	y := out[lo*o.d : hi*o.d]
+	kernels.LayerNorm(in[lo*o.d:hi*o.d], y, o.d, o.scale, o.bias, o.eps)
+	if o.act != nil {
+		o.act(y)
+	}
+}
+
+// groupNormUnits normalises (sample, group) blocks [lo, hi).
+func groupNormUnits(o *normOp, in, out []float32, lo, hi int) {
 	cg := o.c / o.g
 	blk := cg * o.s
-	return parallelUnits(ctx, o.threads, n*o.g, blk, func(lo, hi int) {
-		for u := lo; u < hi; u++ {
-			var scale, bias []float32
-			if o.scale != nil {
-				c0 := (u % o.g) * cg
-				scale, bias = o.scale[c0:c0+cg], o.bias[c0:c0+cg]
-			}
-			kernels.GroupNorm(in[u*blk:(u+1)*blk], out[u*blk:(u+1)*blk], cg, o.s, 1, scale, bias, o.eps)
+	for u := lo; u < hi; u++ {
+		var scale, bias []float32
+		if o.scale != nil {
+			c0 := (u % o.g) * cg
+			scale, bias = o.scale[c0:c0+cg], o.bias[c0:c0+cg]
 		}
-		if o.act != nil {
-			o.act(out[lo*blk : hi*blk])
-		}
-	})
+		kernels.GroupNorm(in[u*blk:(u+1)*blk], out[u*blk:(u+1)*blk], cg, o.s, 1, scale, bias, o.eps)
+	}
+	if o.act != nil {
+		o.act(out[lo*blk : hi*blk])
+	}
 }
 
 // validEps reports whether eps is finite and > 0.

@@ -55,3 +55,30 @@ func parallelUnits(ctx context.Context, threads, count, unitWork int, fn func(lo
 		return nil
 	})
 }
+
+// unitsFunc computes units [lo, hi) of op o from in into out.
+type unitsFunc[O any] func(o O, in, out []float32, lo, hi int)
+
+// runUnits is parallelUnits for a body given as a plain function of the op
+// and its buffers rather than a closure: on one goroutine (threads <= 1 or
+// too little work) nothing escapes, so a call allocates nothing.
+func runUnits[O any](ctx context.Context, threads, count, unitWork int, o O, in, out []float32, fn unitsFunc[O]) error {
+	block := max(1, blockElems/max(unitWork, 1))
+	if min(threads, count) <= 1 || count*unitWork < parallelMin {
+		return unitBlocks(ctx, o, in, out, fn, 0, count, block)
+	}
+	return parallelFor(ctx, threads, count, count*unitWork, func(ctx context.Context, lo, hi int) error {
+		return unitBlocks(ctx, o, in, out, fn, lo, hi, block)
+	})
+}
+
+// unitBlocks runs fn over [lo, hi) in blocks, checking ctx before each.
+func unitBlocks[O any](ctx context.Context, o O, in, out []float32, fn unitsFunc[O], lo, hi, block int) error {
+	for b := lo; b < hi; b += block {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		fn(o, in, out, b, min(b+block, hi))
+	}
+	return nil
+}

@@ -69,16 +69,20 @@ func newAdaptivePool(li spec.LayerInfo, output []int, kind poolKind, threads int
 // forward pools every (sample, channel) plane; planes are independent.
 func (p *poolOp) forward(ctx context.Context, n int, in, out []float32) error {
 	hw, ohw := p.g.H*p.g.W, p.g.OH*p.g.OW
-	return parallelUnits(ctx, p.threads, n*p.g.C, hw+ohw*p.g.KH*p.g.KW, func(lo, hi int) {
-		g := p.g
-		g.C = hi - lo
-		x, y := in[lo*hw:hi*hw], out[lo*ohw:hi*ohw]
-		if p.kind == poolMax {
-			kernels.MaxPool2D(g, x, y)
-		} else {
-			kernels.MeanPool2D(g, p.countPad, x, y)
-		}
-	})
+	return runUnits(ctx, p.threads, n*p.g.C, hw+ohw*p.g.KH*p.g.KW, p, in, out, poolUnits)
+}
+
+// poolUnits pools planes [lo, hi).
+func poolUnits(p *poolOp, in, out []float32, lo, hi int) {
+	hw, ohw := p.g.H*p.g.W, p.g.OH*p.g.OW
+	g := p.g
+	g.C = hi - lo
+	x, y := in[lo*hw:hi*hw], out[lo*ohw:hi*ohw]
+	if p.kind == poolMax {
+		kernels.MaxPool2D(g, x, y)
+	} else {
+		kernels.MeanPool2D(g, p.countPad, x, y)
+	}
 }
 
 // globalPoolOp reduces every spatial axis: [C, d...] -> [C, 1...].
@@ -105,12 +109,15 @@ func newGlobalPool(li spec.LayerInfo, kind poolKind, threads int) (op, error) {
 }
 
 func (p *globalPoolOp) forward(ctx context.Context, n int, in, out []float32) error {
-	return parallelUnits(ctx, p.threads, n*p.c, p.inner, func(lo, hi int) {
-		x, y := in[lo*p.inner:hi*p.inner], out[lo:hi]
-		if p.kind == poolMax {
-			kernels.GlobalMax(x, p.inner, y)
-		} else {
-			kernels.GlobalMean(x, p.inner, y)
-		}
-	})
+	return runUnits(ctx, p.threads, n*p.c, p.inner, p, in, out, globalPoolUnits)
+}
+
+// globalPoolUnits reduces planes [lo, hi).
+func globalPoolUnits(p *globalPoolOp, in, out []float32, lo, hi int) {
+	x, y := in[lo*p.inner:hi*p.inner], out[lo:hi]
+	if p.kind == poolMax {
+		kernels.GlobalMax(x, p.inner, y)
+	} else {
+		kernels.GlobalMean(x, p.inner, y)
+	}
 }

@@ -106,7 +106,11 @@ func newSoftmax(li spec.LayerInfo, axis int, log bool, threads int) (op, error) 
 // index); blocks are independent.
 func (s *softmaxOp) forward(ctx context.Context, n int, in, out []float32) error {
 	blk := s.len * s.inner
-	return parallelUnits(ctx, s.threads, n*s.outer, blk, func(lo, hi int) {
-		kernels.Softmax(in[lo*blk:hi*blk], out[lo*blk:hi*blk], hi-lo, s.len, s.inner, s.log)
-	})
+	return runUnits(ctx, s.threads, n*s.outer, blk, s, in, out, softmaxUnits)
+}
+
+// softmaxUnits normalises blocks [lo, hi).
+func softmaxUnits(s *softmaxOp, in, out []float32, lo, hi int) {
+	blk := s.len * s.inner
+	kernels.Softmax(in[lo*blk:hi*blk], out[lo*blk:hi*blk], hi-lo, s.len, s.inner, s.log)
 }

@@ -136,17 +136,21 @@ func (o *upsampleOp) forward(ctx context.Context, n int, in, out []float32) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return parallelUnits(ctx, o.threads, n*o.c, o.planeElems, func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			src := in[p*inPlane : (p+1)*inPlane]
-			dst := out[p*o.planeElems : (p+1)*o.planeElems]
-			if o.bilinear {
-				o.bilinearPlane(src, dst)
-			} else {
-				o.nearestPlane(src, dst)
-			}
+	return runUnits(ctx, o.threads, n*o.c, o.planeElems, o, in, out, upsampleUnits)
+}
+
+// upsampleUnits scales planes [lo, hi).
+func upsampleUnits(o *upsampleOp, in, out []float32, lo, hi int) {
+	inPlane := o.h * o.w
+	for p := lo; p < hi; p++ {
+		src := in[p*inPlane : (p+1)*inPlane]
+		dst := out[p*o.planeElems : (p+1)*o.planeElems]
+		if o.bilinear {
+			o.bilinearPlane(src, dst)
+		} else {
+			o.nearestPlane(src, dst)
 		}
-	})
+	}
 }
 
 // setThreads lets forward split the channel planes over up to n goroutines

@@ -79,6 +79,30 @@ func runWith(kern *kernel, threads int, p *problem, pb *PackedB) {
 	runBlocked(kern, p)
 }
 
+// runSerial is runWith for one goroutine: the same paths, blocks and
+// tiles (so the same bits), with no goroutines and, after warm-up, no
+// allocations (nothing it is given escapes).
+func runSerial(kern *kernel, p *problem, pb *PackedB) {
+	if p.m <= 0 || p.n <= 0 {
+		return
+	}
+	if p.k <= 0 || p.alpha == 0 {
+		scaleC(p)
+		return
+	}
+	switch {
+	case p.m == 1, p.m <= gemvRows && p.transB:
+		gemvSerial(kern, p, 1)
+	case p.n == 1:
+		t := transposeN(p)
+		gemvSerial(kern, &t, p.ldc)
+	case pb != nil:
+		runPackedSerial(kern, p, pb)
+	default:
+		runBlocked(kern, p)
+	}
+}
+
 // runRows handles the shapes that take the unpacked single-row path and
 // reports whether p was one of them: m == 1, n == 1, and m ≤ gemvRows with
 // op(B) = Bᵀ (where transposing B for packing costs more than reading it m

@@ -51,6 +51,17 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // Results are bitwise identical for every thread count. Small products run
 // on the calling goroutine whatever threads says.
 func SgemmThreads(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if threads <= 1 {
+		p := problem{
+			transA: transA, transB: transB,
+			m: m, n: n, k: k,
+			alpha: alpha, a: a, lda: lda,
+			b: b, ldb: ldb,
+			beta: beta, c: c, ldc: ldc,
+		}
+		runSerial(selected, &p, nil)
+		return
+	}
 	p := problem{
 		transA: transA, transB: transB,
 		m: m, n: n, k: k,

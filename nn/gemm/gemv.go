@@ -10,9 +10,30 @@ import "sync"
 // n == 1 case arrives here transposed). Threads own whole blocks of kern.nw
 // columns, so no output's arithmetic depends on the thread count.
 func runGemv(kern *kernel, threads int, p *problem, cinc int) {
+	units := (p.n + kern.nw - 1) / kern.nw
+	w := workers(threads, units, macs(p))
+	if w <= 1 {
+		gemvSerial(kern, p, cinc)
+		return
+	}
 	bufs := bufPool.Get().(*buffers)
 	defer bufPool.Put(bufs)
 	var xs [gemvRows][]float32
+	gemvParallel(kern, w, units, p, gemvInputs(p, bufs, &xs), cinc)
+}
+
+// gemvSerial is runGemv on the calling goroutine; nothing it touches
+// escapes, so it does not allocate.
+func gemvSerial(kern *kernel, p *problem, cinc int) {
+	bufs := bufPool.Get().(*buffers)
+	defer bufPool.Put(bufs)
+	var xs [gemvRows][]float32
+	gemvCols(kern, p, gemvInputs(p, bufs, &xs), 0, p.n, cinc)
+}
+
+// gemvInputs returns the p.m rows of op(A) as contiguous slices in xs
+// (transposed into bufs.a when A is transposed).
+func gemvInputs(p *problem, bufs *buffers, xs *[gemvRows][]float32) [][]float32 {
 	if p.transA {
 		bufs.a = aligned(bufs.a, p.m*p.k)
 		for i := range p.m {
@@ -27,13 +48,7 @@ func runGemv(kern *kernel, threads int, p *problem, cinc int) {
 			xs[i] = p.a[i*p.lda : i*p.lda+p.k]
 		}
 	}
-	units := (p.n + kern.nw - 1) / kern.nw
-	w := workers(threads, units, macs(p))
-	if w <= 1 {
-		gemvCols(kern, p, xs[:p.m], 0, p.n, cinc)
-		return
-	}
-	gemvParallel(kern, w, units, p, xs[:p.m], cinc)
+	return xs[:p.m]
 }
 
 // gemvParallel runs gemvCols on w goroutines owning whole blocks (of units).

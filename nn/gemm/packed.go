@@ -60,6 +60,17 @@ func (pb *PackedB) N() int { return pb.n }
 // with op(B) (k×n) taken from pb. The result is bitwise identical to
 // SgemmThreads with the original B, for every thread count.
 func SgemmPacked(threads int, transA bool, m int, alpha float32, a []float32, lda int, pb *PackedB, beta float32, c []float32, ldc int) {
+	if threads <= 1 {
+		p := problem{
+			transA: transA, transB: pb.transB,
+			m: m, n: pb.n, k: pb.k,
+			alpha: alpha, a: a, lda: lda,
+			b: pb.b, ldb: pb.ldb,
+			beta: beta, c: c, ldc: ldc,
+		}
+		runSerial(pb.kern, &p, pb)
+		return
+	}
 	p := problem{
 		transA: transA, transB: pb.transB,
 		m: m, n: pb.n, k: pb.k,
