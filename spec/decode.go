@@ -71,7 +71,69 @@ func decodeJSON(data []byte, lim modelgate.Limits) (*Spec, *modelgate.Error) {
 	if err := json.Unmarshal(data, s, strictOptions("")); err != nil {
 		return nil, convertError(err, "", "")
 	}
+	if err := checkEmptyLists(s.Layers, "/layers", 0); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// checkEmptyLists refuses an explicit empty stride, dilation, padding or
+// output_padding: omitting the member selects the default, and [] would be
+// a second, ambiguous spelling of it (the JSON Schema refuses it too). The
+// decoder leaves an absent member nil and makes [] an empty non-nil slice.
+// Recursion is bounded by the nesting depth checkSyntax allowed.
+func checkEmptyLists(ls Layers, ptr string, depth int) *modelgate.Error {
+	if depth > maxMarshalDepth {
+		return nil // Validate reports the depth
+	}
+	for i, l := range ls {
+		w := ptr + "/" + strconv.Itoa(i)
+		if name := emptyList(l); name != "" {
+			return modelgate.Errorf(modelgate.EINVALID, w+"/"+name, "empty-list",
+				"%s is an empty list; omit it to use the default", name)
+		}
+		var err *modelgate.Error
+		switch l := l.(type) {
+		case *Skip:
+			err = checkEmptyLists(l.Layers, w+"/layers", depth+1)
+		case *Parallel:
+			for b, br := range l.Branches {
+				if err = checkEmptyLists(br, w+"/branches/"+strconv.Itoa(b), depth+1); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emptyList returns the name of l's first defaulted list field that is
+// present but empty, or "".
+func emptyList(l Layer) string {
+	type field struct {
+		name string
+		v    []int
+	}
+	var fs []field
+	switch l := l.(type) {
+	case *Conv:
+		fs = []field{{"stride", l.Stride}, {"padding", l.Padding}, {"dilation", l.Dilation}}
+	case *ConvTranspose:
+		fs = []field{{"stride", l.Stride}, {"padding", l.Padding}, {"output_padding", l.OutputPadding}, {"dilation", l.Dilation}}
+	case *MaxPool:
+		fs = []field{{"stride", l.Stride}, {"padding", l.Padding}}
+	case *MeanPool:
+		fs = []field{{"stride", l.Stride}, {"padding", l.Padding}}
+	}
+	for _, f := range fs {
+		if f.v != nil && len(f.v) == 0 {
+			return f.name
+		}
+	}
+	return ""
 }
 
 // strictOptions are the decode options for a value located at prefix (the
