@@ -136,8 +136,8 @@ func checkMetadata(m map[string]string) error {
 	if len(m) > MaxMetadataEntries {
 		return overLimit("__metadata__", "too-many-metadata", "%d __metadata__ entries, more than %d", len(m), MaxMetadataEntries)
 	}
-	for k, v := range m {
-		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+	for _, k := range slices.Sorted(maps.Keys(m)) { // sorted: the error names the same entry every time
+		if v := m[k]; !utf8.ValidString(k) || !utf8.ValidString(v) {
 			return invalid("__metadata__", "invalid-utf8", "__metadata__ entry %q is not valid UTF-8", k)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/modelgate/modelgate"
@@ -118,6 +119,31 @@ func TestWriteError(t *testing.T) {
 	for _, n := range []int{0, 10, 64} {
 		err := Write(&failWriter{n}, tensors, nil)
 		checkErr(t, err, modelgate.EINTERNAL, "write")
+	}
+}
+
+// TestWriteMetadataErrorDeterministic checks that with several bad
+// __metadata__ entries the error always names the same one (the first by
+// key), whatever the map iteration order.
+func TestWriteMetadataErrorDeterministic(t *testing.T) {
+	t.Parallel()
+	meta := map[string]string{}
+	for i := range 16 {
+		meta["k"+strconv.Itoa(10+i)] = "bad\xff"
+	}
+	tensors := []Tensor{F32("a", []int64{1}, []float32{1})}
+	want := ""
+	for range 20 {
+		err := Write(&bytes.Buffer{}, tensors, meta)
+		checkErr(t, err, modelgate.EINVALID, "invalid-utf8")
+		if want == "" {
+			want = err.Error()
+		} else if err.Error() != want {
+			t.Fatalf("error changes between calls: %q then %q", want, err.Error())
+		}
+	}
+	if !strings.Contains(want, `"k10"`) {
+		t.Errorf("error %q does not name the first bad key", want)
 	}
 }
 
