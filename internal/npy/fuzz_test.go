@@ -2,13 +2,17 @@ package npy
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/modelgate/modelgate"
 )
 
-// FuzzNPY checks that Read never panics, stays within its budget, and that
+// FuzzNPY checks that Read never panics, stays within its budget, refuses
+// only with located *modelgate.Error values, and that
 // whatever it accepts as '<f4' re-encodes and reads back identically.
 func FuzzNPY(f *testing.F) {
 	seeds := 0
@@ -31,6 +35,10 @@ func FuzzNPY(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		shape, data, err := Read(bytes.NewReader(b), 1<<20)
 		if err != nil {
+			var e *modelgate.Error
+			if !errors.As(err, &e) || e.Code == "" || e.Code == modelgate.EINTERNAL || e.Rule == "" || e.Where == "" {
+				t.Fatalf("untyped or unlocated error: %#v", err)
+			}
 			return
 		}
 		if n, _ := elements(shape); n != int64(len(data)) {
