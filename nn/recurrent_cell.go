@@ -114,29 +114,38 @@ func (o *recurrentOp) checkEvery(n int) int {
 // sequence, else one per sample.
 func (o *recurrentOp) project(n int, in []float32, t0, steps int, st *recState) {
 	gh := o.gates * o.h
-	if steps == o.t {
-		gemm.SgemmPacked(o.threads, false, n*o.t, 1, in, o.f, o.wihP, 0, st.xw, gh)
-	} else {
-		for s := range n {
-			a := in[(s*o.t+t0)*o.f : (s*o.t+t0+steps)*o.f]
-			gemm.SgemmPacked(o.threads, false, steps, 1, a, o.f, o.wihP, 0, st.xw[s*st.tc*gh:], gh)
-		}
-	}
+	// Rows start as the bias; the product is accumulated onto them (beta
+	// 1), which rounds exactly like adding the bias afterwards.
 	for s := range n {
 		for k := range steps {
-			row := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
-			for j, b := range o.bias {
-				row[j] += b
-			}
+			copy(st.xw[(s*st.tc+k)*gh:(s*st.tc+k+1)*gh], o.bias)
 		}
+	}
+	if steps == o.t {
+		gemm.SgemmPacked(o.threads, false, n*o.t, 1, in, o.f, o.wihP, 1, st.xw, gh)
+		return
+	}
+	for s := range n {
+		a := in[(s*o.t+t0)*o.f : (s*o.t+t0+steps)*o.f]
+		gemm.SgemmPacked(o.threads, false, steps, 1, a, o.f, o.wihP, 1, st.xw[s*st.tc*gh:], gh)
 	}
 }
 
 // step advances every sample's state by time step k of the current chunk.
 func (o *recurrentOp) step(n, k int, st *recState) {
 	hg := o.hgates * o.h
-	gemm.SgemmPacked(o.threads, false, n, 1, st.h, o.h, o.whhP, 0, st.hw, hg)
 	gh := o.gates * o.h
+	if o.kind == recLSTM {
+		// Gates = xw + h·Whh accumulated in place (beta 1): no separate
+		// product buffer and no add pass.
+		gemm.SgemmPacked(o.threads, false, n, 1, st.h, o.h, o.whhP, 1, st.xw[k*gh:], st.tc*gh)
+		for s := range n {
+			g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
+			o.lstmCell(g, st.hw[s*hg:(s+1)*hg], st.h[s*o.h:(s+1)*o.h], st.c[s*o.h:(s+1)*o.h])
+		}
+		return
+	}
+	gemm.SgemmPacked(o.threads, false, n, 1, st.h, o.h, o.whhP, 0, st.hw, hg)
 	for s := range n {
 		g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
 		w := st.hw[s*hg : (s+1)*hg]
@@ -175,15 +184,11 @@ func (o *recurrentOp) rnnCell(g, w, h []float32) {
 	}
 }
 
-// lstmCell: with gates [i, f, c̃, o] = g + w,
-// c = σ(f)c + σ(i)tanh(c̃); h = σ(o)tanh(c). w is clobbered.
+// lstmCell: with gates [i, f, c̃, o] = g (already Wi·x + b + Wh·h),
+// c = σ(f)c + σ(i)tanh(c̃); h = σ(o)tanh(c). w is scratch.
 func (o *recurrentOp) lstmCell(g, w, h, c []float32) {
 	H := len(h)
 	g = g[:4*H]
-	w = w[:4*H]
-	for j := range g {
-		g[j] += w[j]
-	}
 	actSigmoid(g[:2*H])
 	actTanh(g[2*H : 3*H])
 	actSigmoid(g[3*H:])
