@@ -49,6 +49,11 @@ func FuzzOpen(f *testing.F) {
 			if c := modelgate.ErrorCode(err); c == modelgate.EINTERNAL {
 				t.Fatalf("untyped error: %v", err)
 			}
+			for _, pr := range rep.Problems {
+				if pr == nil || pr.Code == "" || pr.Code == modelgate.EINTERNAL || pr.Rule == "" {
+					t.Fatalf("problem without code or rule: %#v", pr)
+				}
+			}
 			return
 		}
 		if p.Model == nil || len(p.SpecDigest) != 64 {
