@@ -167,10 +167,7 @@ func (o *activationOp) forward(ctx context.Context, n int, in, out []float32) er
 // activationUnits applies the activation to elements [lo, hi).
 func activationUnits(o *activationOp, in, out []float32, lo, hi int) {
 	if o.relu {
-		src, dst := in[lo:hi], out[lo:hi]
-		for i, v := range src {
-			dst[i] = max(v, 0)
-		}
+		biasReLU(out[lo:hi], in[lo:hi], 0)
 		return
 	}
 	copy(out[lo:hi], in[lo:hi])

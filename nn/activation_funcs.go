@@ -84,11 +84,6 @@ func celu64(x, alpha float64) float64 {
 
 // Slice kernels: each applies one activation in place.
 
-func actReLU(x []float32) {
-	for i, v := range x {
-		x[i] = max(v, 0) // branch-free; NaN stays NaN
-	}
-}
 
 func actReLU6(x []float32) {
 	for i, v := range x {

@@ -231,15 +231,9 @@ func (c *convOp) finishSample(y []float32, ohw int) {
 func (c *convOp) finishPlane(y []float32, ch int) {
 	switch {
 	case c.bias != nil && c.relu:
-		b := c.bias[ch]
-		for i, v := range y {
-			y[i] = max(v+b, 0)
-		}
+		biasReLU(y, y, c.bias[ch])
 	case c.bias != nil:
-		b := c.bias[ch]
-		for i := range y {
-			y[i] += b
-		}
+		biasAdd(y, y, c.bias[ch])
 		if c.act != nil {
 			c.act(y)
 		}
@@ -295,10 +289,7 @@ func (c *convOp) forwardBatched(ctx context.Context, n int, in, out []float32) e
 func (c *convOp) copyPlane(y, x []float32, ch int) {
 	x = x[:len(y)]
 	if c.bias != nil && c.relu {
-		b := c.bias[ch]
-		for i, v := range x {
-			y[i] = max(v+b, 0)
-		}
+		biasReLU(y, x, c.bias[ch])
 		return
 	}
 	copy(y, x)

@@ -171,22 +171,12 @@ func (c *convOp) storeExt(p *panelPlan, tile, y []float32, j0, gi int) {
 			case c.bias != nil && c.relu:
 				for f := range c.fg {
 					b := c.bias[gi*c.fg+f]
-					src := tile[f*p.nr+t0 : f*p.nr+t0+valid]
-					dst := y[f*ohw+y0 : f*ohw+y0+valid]
-					dst = dst[:len(src)]
-					for i, v := range src {
-						dst[i] = max(v+b, 0)
-					}
+					biasReLU(y[f*ohw+y0:f*ohw+y0+valid], tile[f*p.nr+t0:], b)
 				}
 			case c.bias != nil && c.act == nil:
 				for f := range c.fg {
 					b := c.bias[gi*c.fg+f]
-					src := tile[f*p.nr+t0 : f*p.nr+t0+valid]
-					dst := y[f*ohw+y0 : f*ohw+y0+valid]
-					dst = dst[:len(src)]
-					for i, v := range src {
-						dst[i] = v + b
-					}
+					biasAdd(y[f*ohw+y0:f*ohw+y0+valid], tile[f*p.nr+t0:], b)
 				}
 			default:
 				for f := range c.fg {

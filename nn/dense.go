@@ -99,13 +99,7 @@ func biasAct(y []float32, cols int, bias []float32, act func([]float32), relu bo
 	}
 }
 
-// addBiasReLU sets y[i] = max(y[i]+b[i], 0) (len(y) == len(b)).
-func addBiasReLU(y, b []float32) {
-	y = y[:len(b)]
-	for i, v := range b {
-		y[i] = max(y[i]+v, 0)
-	}
-}
+
 
 // addBias adds b element-wise to y (len(y) == len(b)).
 func addBias(y, b []float32) {

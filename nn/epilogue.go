@@ -1,0 +1,37 @@
+package nn
+
+// Output epilogues of the matrix-product layers: bias and ReLU applied in
+// one pass while the output is in cache. Vector kernels (where the CPU has
+// them) compute the same bits as the loops here.
+
+// biasReLU sets dst[i] = max(src[i]+b, 0) (len(src) >= len(dst); dst and
+// src may be the same slice).
+func biasReLU(dst, src []float32, b float32) {
+	i := vecBiasReLU(dst, src, b)
+	dst, src = dst[i:], src[i:len(dst)]
+	for j, v := range src {
+		dst[j] = max(v+b, 0)
+	}
+}
+
+// biasAdd sets dst[i] = src[i] + b.
+func biasAdd(dst, src []float32, b float32) {
+	i := vecBiasAdd(dst, src, b)
+	dst, src = dst[i:], src[i:len(dst)]
+	for j, v := range src {
+		dst[j] = v + b
+	}
+}
+
+// addBiasReLU sets y[i] = max(y[i]+b[i], 0) (len(y) == len(b)).
+func addBiasReLU(y, b []float32) {
+	y = y[:len(b)]
+	i := vecAddReLU(y, b)
+	y, b = y[i:], b[i:]
+	for j, v := range b {
+		y[j] = max(y[j]+v, 0)
+	}
+}
+
+// actReLU applies ReLU in place (NaN stays NaN, -0 becomes +0).
+func actReLU(x []float32) { biasReLU(x, x, 0) }

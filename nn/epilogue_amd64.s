@@ -1,0 +1,76 @@
+#include "textflag.h"
+
+// AVX2 epilogues, bit for bit the Go loops of epilogue.go: max(v, 0) is
+// computed as MAXPS with 0 as the second operand (so -0 gives +0, as Go's
+// max), then NaN lanes are restored from v (Go's max propagates NaN).
+// Each processes whole blocks of 8 and returns how many elements it did.
+
+// func biasReLUAVX2(dst, src []float32, b float32) int
+TEXT ·biasReLUAVX2(SB), NOSPLIT, $0-64
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	VBROADCASTSS b+48(FP), Y1
+	VXORPS Y2, Y2, Y2
+	XORQ BX, BX
+rloop:
+	LEAQ 8(BX), DX
+	CMPQ DX, CX
+	JGT  rdone
+	VMOVUPS (SI)(BX*4), Y0
+	VADDPS Y1, Y0, Y0
+	VMAXPS Y2, Y0, Y3
+	VCMPPS $0x03, Y0, Y0, Y4
+	VBLENDVPS Y4, Y0, Y3, Y3
+	VMOVUPS Y3, (DI)(BX*4)
+	ADDQ $8, BX
+	JMP  rloop
+rdone:
+	VZEROUPPER
+	MOVQ BX, ret+56(FP)
+	RET
+
+// func biasAddAVX2(dst, src []float32, b float32) int
+TEXT ·biasAddAVX2(SB), NOSPLIT, $0-64
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	VBROADCASTSS b+48(FP), Y1
+	XORQ BX, BX
+aloop:
+	LEAQ 8(BX), DX
+	CMPQ DX, CX
+	JGT  adone
+	VMOVUPS (SI)(BX*4), Y0
+	VADDPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	JMP  aloop
+adone:
+	VZEROUPPER
+	MOVQ BX, ret+56(FP)
+	RET
+
+// func addVecReLUAVX2(y, b []float32) int
+TEXT ·addVecReLUAVX2(SB), NOSPLIT, $0-56
+	MOVQ y_base+0(FP), DI
+	MOVQ y_len+8(FP), CX
+	MOVQ b_base+24(FP), SI
+	VXORPS Y2, Y2, Y2
+	XORQ BX, BX
+vloop:
+	LEAQ 8(BX), DX
+	CMPQ DX, CX
+	JGT  vdone
+	VMOVUPS (DI)(BX*4), Y0
+	VADDPS (SI)(BX*4), Y0, Y0
+	VMAXPS Y2, Y0, Y3
+	VCMPPS $0x03, Y0, Y0, Y4
+	VBLENDVPS Y4, Y0, Y3, Y3
+	VMOVUPS Y3, (DI)(BX*4)
+	ADDQ $8, BX
+	JMP  vloop
+vdone:
+	VZEROUPPER
+	MOVQ BX, ret+48(FP)
+	RET

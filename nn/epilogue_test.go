@@ -1,0 +1,78 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestEpilogues checks the (vectorised) epilogues against plain Go loops,
+// bit for bit, with NaN, ±Inf and ±0 mixed in, for every length
+// remainder and for dst aliasing src.
+func TestEpilogues(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 6))
+	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)), 1e-45}
+	same := func(a, b []float32) bool {
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				return false
+			}
+		}
+		return len(a) == len(b)
+	}
+	for n := range 40 {
+		src := make([]float32, n)
+		vb := make([]float32, n)
+		for i := range src {
+			src[i] = r.Float32()*4 - 2
+			vb[i] = r.Float32()*4 - 2
+			if r.IntN(5) == 0 {
+				src[i] = specials[r.IntN(len(specials))]
+			}
+			if r.IntN(9) == 0 {
+				vb[i] = specials[r.IntN(len(specials))]
+			}
+		}
+		for _, b := range []float32{0, 0.5, -1, float32(math.Copysign(0, -1))} {
+			want, got := make([]float32, n), make([]float32, n)
+			for i, v := range src {
+				want[i] = max(v+b, 0)
+			}
+			biasReLU(got, src, b)
+			if !same(got, want) {
+				t.Fatalf("biasReLU(%v, %v) = %v, want %v", src, b, got, want)
+			}
+			inPlace := slices.Clone(src)
+			biasReLU(inPlace, inPlace, b)
+			if !same(inPlace, want) {
+				t.Fatalf("biasReLU in place differs")
+			}
+			for i, v := range src {
+				want[i] = v + b
+			}
+			biasAdd(got, src, b)
+			if !same(got, want) {
+				t.Fatalf("biasAdd(%v, %v) = %v, want %v", src, b, got, want)
+			}
+		}
+		want := make([]float32, n)
+		for i, v := range src {
+			want[i] = max(v+vb[i], 0)
+		}
+		got := slices.Clone(src)
+		addBiasReLU(got, vb)
+		if !same(got, want) {
+			t.Fatalf("addBiasReLU(%v, %v) = %v, want %v", src, vb, got, want)
+		}
+		relu := slices.Clone(src)
+		actReLU(relu)
+		for i, v := range src {
+			want[i] = max(v, 0)
+		}
+		if !same(relu, want) {
+			t.Fatalf("actReLU(%v) = %v, want %v", src, relu, want)
+		}
+	}
+}
