@@ -84,7 +84,6 @@ func celu64(x, alpha float64) float64 {
 
 // Slice kernels: each applies one activation in place.
 
-
 func actReLU6(x []float32) {
 	for i, v := range x {
 		if v < 0 {

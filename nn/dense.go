@@ -99,8 +99,6 @@ func biasAct(y []float32, cols int, bias []float32, act func([]float32), relu bo
 	}
 }
 
-
-
 // addBias adds b element-wise to y (len(y) == len(b)).
 func addBias(y, b []float32) {
 	y = y[:len(b)]
