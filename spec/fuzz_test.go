@@ -77,14 +77,7 @@ func FuzzParseJSON(f *testing.F) {
 	addSeeds(f, extra, "testdata/valid/*.json", "testdata/invalid/*.json", "testdata/canonical/*.json")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseJSON(data, modelgate.DefaultLimits())
-		if err != nil {
-			if s != nil {
-				t.Fatal("spec and error")
-			}
-			checkRejection(t, err)
-			return
-		}
-		checkAccepted(t, s)
+		checkParsed(t, s, err)
 	})
 }
 
@@ -96,15 +89,22 @@ func FuzzParseYAML(f *testing.F) {
 	addSeeds(f, extra, "testdata/yaml/*.yaml", "testdata/valid/*.json")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseYAML(data, modelgate.DefaultLimits())
-		if err != nil {
-			if s != nil {
-				t.Fatal("spec and error")
-			}
-			checkRejection(t, err)
-			return
-		}
-		checkAccepted(t, s)
+		checkParsed(t, s, err)
 	})
+}
+
+// checkParsed checks one result of a parser: a rejection is typed and
+// carries no spec, an accepted spec passes checkAccepted.
+func checkParsed(t *testing.T, s *Spec, err error) {
+	t.Helper()
+	if err != nil {
+		if s != nil {
+			t.Fatal("spec and error")
+		}
+		checkRejection(t, err)
+		return
+	}
+	checkAccepted(t, s)
 }
 
 // checkRejection fails unless err is a *modelgate.Error or Problems whose
