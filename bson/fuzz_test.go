@@ -3,11 +3,11 @@ package bson_test
 import (
 	"bytes"
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/bson"
+	"github.com/modelgate/modelgate/internal/bsontest"
 	"go.mongodb.org/mongo-driver/x/bsonx/bsoncore"
 )
 
@@ -16,20 +16,11 @@ import (
 // the same bytes and is read identically by mongo-driver's bsoncore (the
 // differential oracle; bsoncore accepts a superset of our grammar).
 func FuzzParse(f *testing.F) {
-	seeds := 0
-	for _, name := range corpusFiles(f) {
-		if data, err := os.ReadFile(name); err == nil && len(data) < 32<<10 {
-			f.Add(data)
-			seeds++
-		}
-	}
+	var extra [][]byte
 	for _, c := range hostileCases(f) {
-		if len(c.data) < 64<<10 {
-			f.Add(c.data)
-			seeds++
-		}
+		extra = append(extra, c.data)
 	}
-	if seeds == 0 {
+	if bsontest.AddSeeds(f, corpusFiles(f), nil, 32<<10)+bsontest.AddSeeds(f, nil, extra, 64<<10) == 0 {
 		f.Fatal("no seeds")
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -2,33 +2,22 @@ package juliabson_test
 
 import (
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/bson"
+	"github.com/modelgate/modelgate/internal/bsontest"
 	"github.com/modelgate/modelgate/juliabson"
 )
 
 // FuzzBuild parses and builds any input: no panic, typed errors, and on
 // success a graph whose invariants hold and whose walk terminates.
 func FuzzBuild(f *testing.F) {
-	seeds := 0
-	for _, name := range corpusFiles(f) {
-		if data, err := os.ReadFile(name); err == nil && len(data) < 32<<10 {
-			f.Add(data)
-			seeds++
-		}
-	}
+	extra := [][]byte{gadget50(f), evilIR(f)}
 	for _, c := range hostileCases(f) {
-		if len(c.data) < 32<<10 {
-			f.Add(c.data)
-			seeds++
-		}
+		extra = append(extra, c.data)
 	}
-	f.Add(gadget50(f))
-	f.Add(evilIR(f))
-	if seeds == 0 {
+	if bsontest.AddSeeds(f, corpusFiles(f), extra, 32<<10) == 0 {
 		f.Fatal("no seeds")
 	}
 	lim := juliabson.Limits{BSON: bson.Limits{MaxElements: 1 << 16}}

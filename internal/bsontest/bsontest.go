@@ -50,3 +50,25 @@ func WantRule(tb testing.TB, err error, code, rule string) {
 		tb.Fatalf("got code %q rule %q (%v), want code %q rule %q", me.Code, me.Rule, err, code, rule)
 	}
 }
+
+// AddSeeds adds to f every file of files and every input of extra that is
+// shorter than maxLen bytes (large seeds make the fuzzer's minimization
+// crawl), and returns how many it added. A file that cannot be read is
+// skipped.
+func AddSeeds(f *testing.F, files []string, extra [][]byte, maxLen int) int {
+	f.Helper()
+	n := 0
+	for _, name := range files {
+		if data, err := os.ReadFile(name); err == nil && len(data) < maxLen {
+			f.Add(data)
+			n++
+		}
+	}
+	for _, data := range extra {
+		if len(data) < maxLen {
+			f.Add(data)
+			n++
+		}
+	}
+	return n
+}
