@@ -127,9 +127,7 @@ func (c *convOp) panelRange(ctx context.Context, p *panelPlan, in, out []float32
 			padded = sg
 		}
 		j0 := pi * p.nr
-		for q, off := range p.offs {
-			copy(panel[q*p.nr:(q+1)*p.nr], img[j0+off:j0+off+p.nr])
-		}
+		gatherRows(panel, img[j0:], p.offs, p.nr)
 		gemm.MulPanelFull(p.wp[gi], panel, tile, p.nr)
 		c.storeExt(p, tile, y, j0, gi)
 	}

@@ -35,3 +35,10 @@ func addBiasReLU(y, b []float32) {
 
 // actReLU applies ReLU in place (NaN stays NaN, -0 becomes +0).
 func actReLU(x []float32) { biasReLU(x, x, 0) }
+
+// gatherRowsGo is the portable gatherRows.
+func gatherRowsGo(dst, src []float32, offs []int, nr int) {
+	for q, off := range offs {
+		copy(dst[q*nr:(q+1)*nr], src[off:off+nr])
+	}
+}

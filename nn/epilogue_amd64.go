@@ -33,3 +33,22 @@ func vecAddReLU(y, b []float32) int {
 	}
 	return addVecReLUAVX2(y, b[:len(y)])
 }
+
+//go:noescape
+func gatherRowsAVX2(dst, src []float32, offs []int, nr int)
+
+// gatherRows sets dst[q*nr+i] = src[offs[q]+i] for i < nr: the rows of a
+// stride-1 convolution panel. offs must be non-decreasing (the last is the
+// largest) and non-negative.
+func gatherRows(dst, src []float32, offs []int, nr int) {
+	if len(offs) == 0 {
+		return
+	}
+	_ = dst[len(offs)*nr-1]
+	_ = src[offs[len(offs)-1]+nr-1]
+	if hasVecAct && nr%8 == 0 && offs[0] >= 0 {
+		gatherRowsAVX2(dst, src, offs, nr)
+		return
+	}
+	gatherRowsGo(dst, src, offs, nr)
+}

@@ -74,3 +74,31 @@ vdone:
 	VZEROUPPER
 	MOVQ BX, ret+48(FP)
 	RET
+
+// func gatherRowsAVX2(dst, src []float32, offs []int, nr int)
+// dst[q*nr+i] = src[offs[q]+i] for i < nr (a multiple of 8).
+TEXT ·gatherRowsAVX2(SB), NOSPLIT, $0-80
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ offs_base+48(FP), R8
+	MOVQ offs_len+56(FP), CX
+	MOVQ nr+72(FP), R9
+	TESTQ CX, CX
+	JEQ  gdone
+gq:
+	MOVQ (R8), AX
+	LEAQ (SI)(AX*4), AX
+	XORQ BX, BX
+gi:
+	VMOVUPS (AX)(BX*4), Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, R9
+	JLT  gi
+	LEAQ (DI)(R9*4), DI
+	ADDQ $8, R8
+	DECQ CX
+	JNE  gq
+gdone:
+	VZEROUPPER
+	RET

@@ -76,3 +76,18 @@ func TestEpilogues(t *testing.T) {
 		}
 	}
 }
+
+// TestGatherRows checks gatherRows against the portable loop.
+func TestGatherRows(t *testing.T) {
+	t.Parallel()
+	src := randData(500, 1)
+	for _, nr := range []int{8, 16, 32, 4} {
+		offs := []int{0, 1, 7, 40, 41, 100, 300}
+		got := make([]float32, len(offs)*nr)
+		want := make([]float32, len(offs)*nr)
+		gatherRows(got, src, offs, nr)
+		gatherRowsGo(want, src, offs, nr)
+		assertExact(t, got, want)
+	}
+	gatherRows(nil, src, nil, 8)
+}
