@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/modelgate/modelgate"
@@ -12,7 +14,8 @@ import (
 // that were last written more than grace ago. The grace period protects an
 // upload whose blob is written but whose version row has not committed
 // yet; a grace of 0 is safe only while no upload can be running (at start,
-// under the blob directory's lock). It returns the digests it removed.
+// under the blob directory's lock). It returns the digests it removed, in
+// order; it stops with ctx's error when ctx ends.
 func CollectGarbage(ctx context.Context, store modelgate.ModelStore, blobs modelgate.BlobStore, grace time.Duration) ([]string, error) {
 	all, err := blobs.List(ctx)
 	if err != nil {
@@ -24,8 +27,11 @@ func CollectGarbage(ctx context.Context, store modelgate.ModelStore, blobs model
 	}
 	cutoff := time.Now().Add(-grace)
 	var removed []string
-	for d, touched := range all {
-		if refs[d] || (grace > 0 && touched.After(cutoff)) {
+	for _, d := range slices.Sorted(maps.Keys(all)) { // sorted: a deterministic order and result
+		if err := ctx.Err(); err != nil {
+			return removed, fmt.Errorf("gc: %w", err)
+		}
+		if refs[d] || (grace > 0 && all[d].After(cutoff)) {
 			continue
 		}
 		// Re-check: a version may have committed since the listing.

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -39,6 +40,12 @@ func TestCollectGarbage(t *testing.T) {
 			removed, err = server.CollectGarbage(ctx, e.store, e.blobs, 0)
 			if err != nil || len(removed) != 1 {
 				t.Fatalf("gc removed %v (%v), want m1's blob only", removed, err)
+			}
+			// A cancelled collection stops at once and removes nothing.
+			dead, cancel := context.WithCancel(ctx)
+			cancel()
+			if removed, err := server.CollectGarbage(dead, e.store, e.blobs, 0); len(removed) != 0 || !errors.Is(err, context.Canceled) {
+				t.Fatalf("cancelled gc: removed %v, err %v", removed, err)
 			}
 			all, _ := e.blobs.List(ctx)
 			if len(all) != 1 {
