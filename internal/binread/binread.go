@@ -171,8 +171,8 @@ func ReadSection(ra io.ReaderAt, size, off, n, max int64) ([]byte, error) {
 	switch {
 	case size < 0 || off < 0 || n < 0:
 		return nil, fmt.Errorf("binread: negative size, offset or length")
-	case n > max:
-		return nil, fmt.Errorf("binread: section of %d bytes exceeds the limit of %d", n, max)
+	case n > max || uint64(n) > math.MaxInt: // the second: a 32-bit int cannot hold n
+		return nil, fmt.Errorf("binread: section of %d bytes exceeds the limit of %d", n, min(max, math.MaxInt))
 	case off > size || n > size-off:
 		return nil, &ShortError{Offset: min(off, size), Need: n, Have: size - min(off, size)}
 	}
