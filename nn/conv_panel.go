@@ -153,10 +153,47 @@ func (c *convOp) padImage(p *panelPlan, x, img []float32) {
 	clear(img[g.C*plane:])
 }
 
+// maxRuns bounds the runs of valid columns of one panel (storeExt).
+const maxRuns = 64
+
 // storeExt writes the valid columns of an extended-position tile (fg rows
 // of nr, starting at extended position j0) to the output planes y of one
 // group, with bias and activation.
 func (c *convOp) storeExt(p *panelPlan, tile, y []float32, j0, gi int) {
+	g := c.g
+	ohw := g.OH * g.OW
+	var buf [3 * maxRuns]int
+	runs := buf[:0]
+	maxT, maxY := 0, 0
+	end := min(j0+p.nr, p.extLen)
+	for j := j0; j < end; {
+		oh, ow := j/p.wpad, j%p.wpad
+		run := min(p.wpad-ow, end-j)
+		if valid := min(run, g.OW-ow); valid > 0 {
+			if len(runs) == len(buf) {
+				c.storeExtGo(p, tile, y, j0, gi)
+				return
+			}
+			runs = append(runs, j-j0, oh*g.OW+ow, valid)
+			maxT, maxY = j-j0+valid, oh*g.OW+ow+valid
+		}
+		j += run
+	}
+	if c.act != nil && !c.relu {
+		c.storeExtGo(p, tile, y, j0, gi)
+		return
+	}
+	for f := range c.fg {
+		var b float32
+		if c.bias != nil {
+			b = c.bias[gi*c.fg+f]
+		}
+		storeRuns(y[f*ohw:(f+1)*ohw], tile[f*p.nr:(f+1)*p.nr], runs, b, c.relu, maxT, maxY)
+	}
+}
+
+// storeExtGo is storeExt for any activation, run by run.
+func (c *convOp) storeExtGo(p *panelPlan, tile, y []float32, j0, gi int) {
 	g := c.g
 	ohw := g.OH * g.OW
 	end := min(j0+p.nr, p.extLen)
@@ -165,23 +202,10 @@ func (c *convOp) storeExt(p *panelPlan, tile, y []float32, j0, gi int) {
 		run := min(p.wpad-ow, end-j)
 		if valid := min(run, g.OW-ow); valid > 0 {
 			t0, y0 := j-j0, oh*g.OW+ow
-			switch {
-			case c.bias != nil && c.relu:
-				for f := range c.fg {
-					b := c.bias[gi*c.fg+f]
-					biasReLU(y[f*ohw+y0:f*ohw+y0+valid], tile[f*p.nr+t0:], b)
-				}
-			case c.bias != nil && c.act == nil:
-				for f := range c.fg {
-					b := c.bias[gi*c.fg+f]
-					biasAdd(y[f*ohw+y0:f*ohw+y0+valid], tile[f*p.nr+t0:], b)
-				}
-			default:
-				for f := range c.fg {
-					dst := y[f*ohw+y0 : f*ohw+y0+valid]
-					copy(dst, tile[f*p.nr+t0:f*p.nr+t0+valid])
-					c.finishPlane(dst, gi*c.fg+f)
-				}
+			for f := range c.fg {
+				dst := y[f*ohw+y0 : f*ohw+y0+valid]
+				copy(dst, tile[f*p.nr+t0:f*p.nr+t0+valid])
+				c.finishPlane(dst, gi*c.fg+f)
 			}
 		}
 		j += run

@@ -42,3 +42,15 @@ func gatherRowsGo(dst, src []float32, offs []int, nr int) {
 		copy(dst[q*nr:(q+1)*nr], src[off:off+nr])
 	}
 }
+
+// storeRunsGo is the portable storeRuns.
+func storeRunsGo(dst, src []float32, runs []int, b float32, relu bool) {
+	for r := 0; r+3 <= len(runs); r += 3 {
+		t0, y0, n := runs[r], runs[r+1], runs[r+2]
+		if relu {
+			biasReLU(dst[y0:y0+n], src[t0:t0+n], b)
+		} else {
+			biasAdd(dst[y0:y0+n], src[t0:t0+n], b)
+		}
+	}
+}

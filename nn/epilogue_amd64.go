@@ -52,3 +52,27 @@ func gatherRows(dst, src []float32, offs []int, nr int) {
 	}
 	gatherRowsGo(dst, src, offs, nr)
 }
+
+//go:noescape
+func storeRunsAVX2(dst, src []float32, runs []int, b float32, relu int)
+
+// storeRuns sets dst[y0+i] = src[t0+i] + b (then ReLU when relu) for
+// every triple (t0, y0, n) of runs and i < n. maxT and maxY bound t0+n
+// and y0+n over the runs (checked here once).
+func storeRuns(dst, src []float32, runs []int, b float32, relu bool, maxT, maxY int) {
+	if maxT > len(src) || maxY > len(dst) {
+		panic("nn: storeRuns out of range") // a caller bug, never data
+	}
+	if hasVecAct {
+		storeRunsAVX2(dst, src, runs, b, b2i(relu))
+		return
+	}
+	storeRunsGo(dst, src, runs, b, relu)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -102,3 +102,62 @@ gi:
 gdone:
 	VZEROUPPER
 	RET
+
+// func storeRunsAVX2(dst, src []float32, runs []int, b float32, relu int)
+// For each triple (t0, y0, n) of runs: dst[y0+i] = src[t0+i] + b for
+// i < n, then max(., 0) (NaN kept) when relu != 0.
+TEXT ·storeRunsAVX2(SB), NOSPLIT, $0-88
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ runs_base+48(FP), R8
+	MOVQ runs_len+56(FP), CX
+	VBROADCASTSS b+72(FP), Y1
+	MOVQ relu+80(FP), R10
+	VXORPS Y2, Y2, Y2
+srun:
+	CMPQ CX, $3
+	JLT  sfin
+	MOVQ 0(R8), AX
+	MOVQ 8(R8), BX
+	MOVQ 16(R8), DX
+	LEAQ (SI)(AX*4), AX
+	LEAQ (DI)(BX*4), BX
+svec:
+	CMPQ DX, $8
+	JLT  stail
+	VMOVUPS (AX), Y0
+	VADDPS Y1, Y0, Y0
+	TESTQ R10, R10
+	JEQ  svst
+	VMAXPS Y2, Y0, Y3
+	VCMPPS $0x03, Y0, Y0, Y4
+	VBLENDVPS Y4, Y0, Y3, Y0
+svst:
+	VMOVUPS Y0, (BX)
+	ADDQ $32, AX
+	ADDQ $32, BX
+	SUBQ $8, DX
+	JMP  svec
+stail:
+	TESTQ DX, DX
+	JEQ  snext
+	VMOVSS (AX), X0
+	VADDSS X1, X0, X0
+	TESTQ R10, R10
+	JEQ  ssst
+	VMAXSS X2, X0, X3
+	VCMPSS $0x03, X0, X0, X4
+	VBLENDVPS X4, X0, X3, X0
+ssst:
+	VMOVSS X0, (BX)
+	ADDQ $4, AX
+	ADDQ $4, BX
+	DECQ DX
+	JMP  stail
+snext:
+	ADDQ $24, R8
+	SUBQ $3, CX
+	JMP  srun
+sfin:
+	VZEROUPPER
+	RET

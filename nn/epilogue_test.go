@@ -91,3 +91,24 @@ func TestGatherRows(t *testing.T) {
 	}
 	gatherRows(nil, src, nil, 8)
 }
+
+// TestStoreRuns checks storeRuns against the portable loop, with and
+// without ReLU, on runs with vector blocks and scalar tails.
+func TestStoreRuns(t *testing.T) {
+	t.Parallel()
+	src := randData(64, 3)
+	src[5] = float32(math.NaN())
+	src[20] = float32(math.Copysign(0, -1))
+	runs := []int{0, 0, 3, 4, 10, 12, 17, 30, 1, 20, 40, 9}
+	for _, relu := range []bool{false, true} {
+		got := randData(64, 4)
+		want := slices.Clone(got)
+		storeRuns(got, src, runs, 0.25, relu, 29, 49)
+		storeRunsGo(want, src, runs, 0.25, relu)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("relu %v: element %d = %v, want %v", relu, i, got[i], want[i])
+			}
+		}
+	}
+}
