@@ -66,6 +66,7 @@ type modelData struct {
 	Diagram     template.HTML
 	SpecJSON    string
 	ScanJSON    string
+	Scan        *scanInfo
 	Image       *imageGeometry // non-nil when the try-it form accepts an image
 	Example     string         // a zero input of the right shape, for the try-it box
 	Inputs      string         // the try-it box's content after a submit
@@ -120,6 +121,25 @@ type specInfo struct {
 	} `json:"source"`
 }
 
+// scanInfo is the scan report of a converted legacy file (its JSON as
+// the scanner writes it; unknown members are ignored for display).
+type scanInfo struct {
+	Format      string        `json:"format"`
+	Bytes       int64         `json:"bytes"`
+	ModelKeys   []string      `json:"model_keys"`
+	FluxVersion string        `json:"flux_version"`
+	Nodes       int           `json:"nodes"`
+	Findings    []findingInfo `json:"findings"`
+}
+
+type findingInfo struct {
+	Severity string `json:"severity"`
+	Rule     string `json:"rule"`
+	Path     string `json:"path"`
+	Message  string `json:"message"`
+	Count    int    `json:"count"`
+}
+
 // reportInfo is a stored validation report.
 type reportInfo struct {
 	Valid    bool            `json:"valid"`
@@ -167,6 +187,10 @@ func (u *UI) loadModel(r *http.Request, usr *user, name, ref string) (*modelData
 	d.SpecJSON = prettyJSON(d.Detail.Spec)
 	if len(d.Report.Scan) > 0 {
 		d.ScanJSON = prettyJSON(d.Report.Scan)
+		d.Scan = &scanInfo{}
+		if json.Unmarshal(d.Report.Scan, d.Scan) != nil {
+			d.Scan = nil
+		}
 	}
 	if a := d.Report.Analysis; a != nil {
 		d.Diagram = diagram(a)

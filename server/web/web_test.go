@@ -30,7 +30,9 @@ type env struct {
 	store modelgate.Store
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+func newEnvWith(t *testing.T, conv server.Converter) *env {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "meta.db"))
@@ -48,7 +50,7 @@ func newEnv(t *testing.T) *env {
 	}
 	cfg := server.Default()
 	cfg.TempDir, cfg.Threads, cfg.UploadsPerMinute = dir, 1, 0
-	srv, err := server.New(cfg, server.Deps{Store: st, Blobs: bl, Mount: ui.Install})
+	srv, err := server.New(cfg, server.Deps{Store: st, Blobs: bl, Mount: ui.Install, Converter: conv})
 	if err != nil {
 		t.Fatal(err)
 	}
