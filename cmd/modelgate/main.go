@@ -50,6 +50,7 @@ type command struct {
 func commandTable() []command {
 	return []command{
 		{"validate", "check a model package; print every problem", cmdValidate},
+		{"scan", "scan legacy Flux BSON files against the allow-list", cmdScan}, {"convert", "convert a legacy Flux BSON file into a package", cmdConvert},
 		{"inspect", "show layers, output shapes, parameters and FLOPs", cmdInspect},
 		{"run", "run a package on a JSON or .npy input", cmdRun},
 		{"export", "write a package as an ONNX model", cmdExport},
