@@ -134,23 +134,20 @@ func (c *convOp) panelRange(ctx context.Context, p *panelPlan, in, out []float32
 	return nil
 }
 
-// padImage copies the group image x (C×H×W) into img as C planes of
-// hp×wpad with zero borders; the slack past the planes is zeroed too.
+// padImage copies the group image x (C×H×W) into the interior of img, C
+// planes of hp×wpad. The borders and the slack past the planes are never
+// written: the scratch comes from this op's own pool, always with the same
+// size and layout, and starts zeroed (make), so they stay zero.
 func (c *convOp) padImage(p *panelPlan, x, img []float32) {
 	g := c.g
 	plane := p.hp * p.wpad
 	for ch := range g.C {
-		dst := img[ch*plane : (ch+1)*plane]
-		clear(dst[:g.PT*p.wpad])
-		clear(dst[(g.PT+g.H)*p.wpad:])
+		dst := img[ch*plane+g.PT*p.wpad+g.PL:]
+		src := x[ch*g.H*g.W : (ch+1)*g.H*g.W]
 		for ih := range g.H {
-			row := dst[(g.PT+ih)*p.wpad : (g.PT+ih+1)*p.wpad]
-			clear(row[:g.PL])
-			copy(row[g.PL:g.PL+g.W], x[(ch*g.H+ih)*g.W:(ch*g.H+ih+1)*g.W])
-			clear(row[g.PL+g.W:])
+			copy(dst[ih*p.wpad:ih*p.wpad+g.W], src[ih*g.W:(ih+1)*g.W])
 		}
 	}
-	clear(img[g.C*plane:])
 }
 
 // maxRuns bounds the runs of valid columns of one panel (storeExt).
