@@ -70,7 +70,7 @@ func (e *RefusedError) Unwrap() error { return e.Report.Err() }
 // *modelgate.Error when the file cannot be parsed or a layout cannot be
 // represented, and the Result otherwise. Nothing in the file is run.
 func Convert(ctx context.Context, data []byte, opt Options) (*Result, error) {
-	rep, err := scan.File(ctx, data, scan.Options{Limits: opt.Parse, AllowKnownLambdas: opt.AllowKnownLambdas})
+	rep, err := scan.File(ctx, data, scan.Options{Limits: opt.Parse, AllowKnownLambdas: opt.AllowKnownLambdas, Key: opt.Key})
 	if err != nil {
 		return &Result{Report: rep}, err
 	}

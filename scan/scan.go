@@ -21,6 +21,11 @@ type Options struct {
 	// x -> reshape(x, :, size(x, N)), matched as data over its whole
 	// lowered IR (see [KnownLambda]). It is then a note, not a finding.
 	AllowKnownLambdas bool
+	// Key, when set, scopes the refusal to one top-level key: critical
+	// and high findings in values not reachable from it are reported as
+	// warnings ("outside the key"), since only that key is converted.
+	// The default judges the whole file.
+	Key string
 	// Progress, when set, is called with the number of nodes judged so far
 	// and the total, at most a few hundred times per file.
 	Progress func(done, total int)
@@ -141,9 +146,13 @@ func scanGraph(ctx context.Context, r *Report, g *juliabson.Graph, opt Options) 
 	r.Keys, r.Nodes = g.Keys(), g.Nodes
 	s := &scanner{r: r, opt: opt, version: All, total: g.Nodes}
 	var ctxErr error
-	g.Walk(func(at *juliabson.Path, val juliabson.Value) bool {
-		if ctxErr != nil {
+	var scoped map[juliabson.Value]bool
+	fn := func(at *juliabson.Path, val juliabson.Value) bool {
+		if ctxErr != nil || (s.outside && scoped[val]) {
 			return false
+		}
+		if scoped != nil && !s.outside {
+			scoped[val] = true
 		}
 		s.done++
 		if s.done%4096 == 0 {
@@ -155,7 +164,13 @@ func scanGraph(ctx context.Context, r *Report, g *juliabson.Graph, opt Options) 
 			}
 		}
 		return s.visit(at, val)
-	})
+	}
+	if root, ok := g.Lookup(opt.Key); ok && opt.Key != "" {
+		scoped = map[juliabson.Value]bool{}
+		juliabson.Walk(root, juliabson.Root(opt.Key), fn)
+		s.outside = true
+	}
+	g.Walk(fn)
 	if ctxErr != nil {
 		return ctxErr
 	}
@@ -180,7 +195,20 @@ type scanner struct {
 	done, total int
 	covered     map[juliabson.Value]bool // nodes of recognised known lambdas
 	lambdas     int                      // recognised known lambdas
+	outside     bool                     // judging values outside Options.Key
 }
+
+// add records a finding; outside the scoped key, blocking findings become
+// warnings.
+func (s *scanner) add(sev Severity, rule, subject, path, format string, args ...any) {
+	if s.outside && sev.Blocking() {
+		s.r.add(Warning, rule, "outside:"+subject, path, "outside the key "+strconvQuote(s.opt.Key)+" (not converted): "+format, args...)
+		return
+	}
+	s.r.add(sev, rule, subject, path, format, args...)
+}
+
+func strconvQuote(k string) string { return fmt.Sprintf("%q", k) }
 
 // cover marks every node reachable from v as judged (a recognised lambda).
 func (s *scanner) cover(v juliabson.Value) {
@@ -254,21 +282,21 @@ func (s *scanner) unknown(path, name, what string) {
 	fn, singleton := funcName(name)
 	switch {
 	case codeTypes[name]:
-		s.r.add(Critical, "serialized-code", name, path, "%s is serialized code (lowered IR); it would be installed and run", name)
+		s.add(Critical, "serialized-code", name, path, "%s is serialized code (lowered IR); it would be installed and run", name)
 	case gadgetTypes[name]:
-		s.r.add(Critical, "gadget", name, path, "%s is a known load-time gadget type (BSON.jl #50 family): building it can run code or touch memory", name)
+		s.add(Critical, "gadget", name, path, "%s is a known load-time gadget type (BSON.jl #50 family): building it can run code or touch memory", name)
 	case gadgetFuncs[fn] && (singleton || what == "ref"):
-		s.r.add(Critical, "gadget", name, path, "%s names a function that runs commands, evaluates code or touches files or memory", name)
+		s.add(Critical, "gadget", name, path, "%s names a function that runs commands, evaluates code or touches files or memory", name)
 	case hasGPUPrefix(name):
-		s.r.add(High, "gpu-array", name, path, "%s is a GPU type: the file holds device pointers, not weights (save with cpu(model))", name)
+		s.add(High, "gpu-array", name, path, "%s is a GPU type: the file holds device pointers, not weights (save with cpu(model))", name)
 	case strings.HasPrefix(name, "Main."):
-		s.r.add(High, "user-type", name, path, "%s is a user-defined %s under Main: modelgate cannot represent code it does not know", name, kindWord(singleton))
+		s.add(High, "user-type", name, path, "%s is a user-defined %s under Main: modelgate cannot represent code it does not know", name, kindWord(singleton))
 	case singleton:
-		s.r.add(High, "function-not-allowed", name, path, "function %s is not in the allow-list", name)
+		s.add(High, "function-not-allowed", name, path, "function %s is not in the allow-list", name)
 	case what == "ref":
-		s.r.add(High, "ref-not-allowed", name, path, "reference to the global %s is not allowed", name)
+		s.add(High, "ref-not-allowed", name, path, "reference to the global %s is not allowed", name)
 	default:
-		s.r.add(High, "type-not-allowed", name, path, "type %s is not in the allow-list", name)
+		s.add(High, "type-not-allowed", name, path, "type %s is not in the allow-list", name)
 	}
 }
 
@@ -299,7 +327,7 @@ func (s *scanner) anonymous(at *juliabson.Path, a *juliabson.Anonymous) {
 	if s.opt.AllowKnownLambdas {
 		if n, ok := KnownLambda(a); ok {
 			s.cover(a)
-			s.r.add(Note, "known-lambda", fmt.Sprint("flatten", n), at.String(),
+			s.add(Note, "known-lambda", fmt.Sprint("flatten", n), at.String(),
 				"anonymous function x -> reshape(x, :, size(x, %d)) recognised from its whole lowered IR: converted to a flatten layer, never run", n)
 			return
 		}
@@ -309,10 +337,10 @@ func (s *scanner) anonymous(at *juliabson.Path, a *juliabson.Anonymous) {
 	if len(calls) > 0 {
 		msg += "; it calls " + strings.Join(calls, ", ")
 	}
-	s.r.add(Critical, "serialized-code", "anon:"+at.String(), at.String()+"/<anonymous function>", "%s", msg)
+	s.add(Critical, "serialized-code", "anon:"+at.String(), at.String()+"/<anonymous function>", "%s", msg)
 	for _, c := range calls {
 		if fn, _ := funcName(c); gadgetFuncs[fn] {
-			s.r.add(Critical, "gadget", c, at.String()+"/<anonymous function>", "serialized code calls %s", c)
+			s.add(Critical, "gadget", c, at.String()+"/<anonymous function>", "serialized code calls %s", c)
 		}
 	}
 }
@@ -337,20 +365,20 @@ func (s *scanner) typedStruct(at *juliabson.Path, x *juliabson.Struct, t *juliab
 	}
 	if name == "Base.Fix1" {
 		if !fix1Allowed(x) {
-			s.r.add(Critical, "fix-not-allowed", name, path, "Base.Fix1 over a function outside the allow-list: calling it would run that function")
+			s.add(Critical, "fix-not-allowed", name, path, "Base.Fix1 over a function outside the allow-list: calling it would run that function")
 			return false
 		}
 	}
 	if name == "Tracker.Call" || name == "Flux.Tracker.Call" {
 		if !emptyCall(x) {
-			s.r.add(Critical, "tracker-call", name, path, "%s with a function or arguments: a recorded call, not plain weights", name)
+			s.add(Critical, "tracker-call", name, path, "%s with a function or arguments: a recorded call, not plain weights", name)
 			return false
 		}
 	}
 	if name == "Core.TypeName" && s.opt.AllowKnownLambdas {
 		if n, ok := KnownLambda(&juliabson.Anonymous{TypeName: x}); ok {
 			s.cover(x)
-			s.r.add(Note, "known-lambda", fmt.Sprint("flatten", n), at.String(),
+			s.add(Note, "known-lambda", fmt.Sprint("flatten", n), at.String(),
 				"a copy of the function x -> reshape(x, :, size(x, %d)) recognised from its whole lowered IR; never run", n)
 			return false
 		}
@@ -374,11 +402,11 @@ func (s *scanner) typedStruct(at *juliabson.Path, x *juliabson.Struct, t *juliab
 func (s *scanner) bitsStruct(path string, x *juliabson.Struct, name string) bool {
 	switch {
 	case x.Prim != nil && x.Prim.IsPointer():
-		s.r.add(Critical, "pointer", name, path, "a raw pointer value (%s): forged pointers break memory safety when loaded", name)
+		s.add(Critical, "pointer", name, path, "a raw pointer value (%s): forged pointers break memory safety when loaded", name)
 	case x.Prim == nil && hasGPUPrefix(name):
-		s.r.add(High, "gpu-array", name, path, "%s is a GPU device pointer: the file holds no weights (save with cpu(model))", name)
+		s.add(High, "gpu-array", name, path, "%s is a GPU device pointer: the file holds no weights (save with cpu(model))", name)
 	case x.Prim == nil:
-		s.r.add(Critical, "opaque-bits", name, path, "raw bytes of the unknown primitive type %s", name)
+		s.add(Critical, "opaque-bits", name, path, "raw bytes of the unknown primitive type %s", name)
 	case !primitiveStructs[name]:
 		s.unknown(path, name, "struct")
 	}
@@ -400,14 +428,14 @@ func (s *scanner) fieldCount(path, name string, rule StructRule, n int) {
 			nv, ok := s.version.intersect(l.Versions)
 			if !ok && !s.mixed {
 				s.mixed = true
-				s.r.add(Warning, "mixed-versions", name, path, "%s with %d fields is from Flux %s, which does not fit the other layouts (%s)", name, n, l.Versions, s.version)
+				s.add(Warning, "mixed-versions", name, path, "%s with %d fields is from Flux %s, which does not fit the other layouts (%s)", name, n, l.Versions, s.version)
 			}
 			s.version = nv
 			return
 		}
 		counts = append(counts, fmt.Sprint(l.Fields))
 	}
-	s.r.add(High, "field-count", fmt.Sprint(name, n), path, "%s with %d fields: no Flux version wrote that (known: %s)", name, n, strings.Join(counts, ", "))
+	s.add(High, "field-count", fmt.Sprint(name, n), path, "%s with %d fields: no Flux version wrote that (known: %s)", name, n, strings.Join(counts, ", "))
 }
 
 // batchNormActive warns about a BatchNorm saved in training mode.
@@ -423,7 +451,7 @@ func (s *scanner) batchNormActive(path string, x *juliabson.Struct) {
 		return
 	}
 	if b, ok := juliabson.AsBool(x.Fields[idx]); ok && b {
-		s.r.add(Warning, "batchnorm-active", "bn", path, "BatchNorm saved with active = true (training mode): Flux would use batch statistics; converted with its running statistics")
+		s.add(Warning, "batchnorm-active", "bn", path, "BatchNorm saved with active = true (training mode): Flux would use batch statistics; converted with its running statistics")
 	}
 }
 
@@ -468,18 +496,18 @@ func (s *scanner) classifyKeys(g *juliabson.Graph) {
 		switch {
 		case plainValue(v):
 			if models > 0 {
-				s.r.add(Warning, "extra-key", e.Key, e.Key, "top-level key %q holds a plain %s, not part of the model; ignored", e.Key, juliabson.KindName(v))
+				s.add(Warning, "extra-key", e.Key, e.Key, "top-level key %q holds a plain %s, not part of the model; ignored", e.Key, juliabson.KindName(v))
 			}
 		case optimiser(v):
-			s.r.add(Note, "optimiser-state", e.Key, e.Key, "top-level key %q holds optimiser state; ignored", e.Key)
+			s.add(Note, "optimiser-state", e.Key, e.Key, "top-level key %q holds optimiser state; ignored", e.Key)
 		default:
 			if models > 0 {
-				s.r.add(Warning, "extra-key", e.Key, e.Key, "top-level key %q holds a %s that is not a model; ignored", e.Key, describe(v))
+				s.add(Warning, "extra-key", e.Key, e.Key, "top-level key %q holds a %s that is not a model; ignored", e.Key, describe(v))
 			}
 		}
 	}
 	if models == 0 {
-		s.r.add(Warning, "no-model", "", "(file)", "the file holds no Flux model and no weights (keys: %s)", strings.Join(g.Keys(), ", "))
+		s.add(Warning, "no-model", "", "(file)", "the file holds no Flux model and no weights (keys: %s)", strings.Join(g.Keys(), ", "))
 	}
 }
 
