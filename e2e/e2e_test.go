@@ -53,9 +53,13 @@ func TestUI(t *testing.T) {
 	hostile := filepath.Join(dir, "hostile.bson")
 	write(t, hostile, hostileBSON())
 	shots := os.Getenv("MG_SHOTS")
+	corpus := findCorpus()
+	if corpus == "" {
+		t.Log("../shared/corpus/flux-bson not found: the real Flux file steps are skipped")
+	}
 	cmd := exec.CommandContext(ctx, node, "--test-reporter=spec", "ui.test.mjs")
 	cmd.Env = append(os.Environ(), "MG_URL="+url, "MG_TOKEN="+token, "MG_EXAMPLES="+abs(t, "../examples"),
-		"MG_HOSTILE="+hostile, "MG_PNG="+abs(t, "testdata/digit.png"), "MG_SHOTS="+shots, "CHROMIUM="+chromium)
+		"MG_HOSTILE="+hostile, "MG_PNG="+abs(t, "testdata/digit.png"), "MG_SHOTS="+shots, "CHROMIUM="+chromium, "MG_CORPUS="+corpus)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node ui.test.mjs:\n%s", out)
 	if err != nil {
@@ -135,6 +139,23 @@ func hostileBSON() []byte {
 	sub := func(key string, d []byte) []byte { return append(append(append([]byte{0x03}, key...), 0), d...) }
 	fn := doc(str("tag", "jl_anonymous"), str("code", "run(`sh -c 'touch /tmp/pwned'`)"))
 	return doc(sub("model", fn))
+}
+
+// findCorpus returns ../shared/corpus/flux-bson beside the repository
+// (walking up from the test's directory), or "".
+func findCorpus() string {
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		return ""
+	}
+	for i := 0; i < 4; i++ {
+		p := filepath.Join(dir, "..", "shared", "corpus", "flux-bson")
+		if exists(filepath.Join(p, "09_juliadeploy_boston_mlp_flux01310.bson")) {
+			return p
+		}
+		dir = filepath.Dir(dir)
+	}
+	return ""
 }
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }

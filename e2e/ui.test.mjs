@@ -8,6 +8,7 @@
 //   MG_HOSTILE   a hostile legacy Flux .bson file
 //   MG_PNG       a 28x28 grey PNG
 //   MG_SHOTS     optional: a directory for screenshots
+//   MG_CORPUS    optional: shared/corpus/flux-bson (real Flux files)
 //   CHROMIUM     optional: the browser (default /usr/bin/chromium)
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -170,6 +171,25 @@ test("a hostile legacy file and a tampered package are refused with their rules"
   await page.goto(url + "/ui/");
   const names = await page.$$eval("#models tbody tr", (trs) => trs.map((t) => t.dataset.name));
   assert.deepEqual(names.sort(), ["cnn", "mnist-mlp"], "nothing refused was stored");
+});
+
+test("a real Flux .bson converts in the sandbox; a real hostile one is refused", { skip: !process.env.MG_CORPUS && "no corpus" }, async () => {
+  const corpus = process.env.MG_CORPUS;
+  await upload({ file: path.join(corpus, "09_juliadeploy_boston_mlp_flux01310.bson") }, "boston");
+  await page.waitForURL(/\/ui\/models\/boston\/versions\/1$/);
+  assert.equal(await page.textContent("#report-status"), "valid");
+  assert.match(await page.textContent("#scan-summary"), /bson/);
+  assert.match(await page.textContent("svg.diagram"), /dense/);
+  await page.click("#fill-example");
+  await page.click("#predict-submit");
+  await page.waitForSelector("#predict-result");
+  assert.match(await page.textContent("#predict-result h3"), /shape \[1×1\]/);
+  await shot("flux-boston");
+
+  await upload({ file: path.join(corpus, "04_modelzoo_ppo_pendulum_policy_mu_anon.bson") }, "ppo");
+  await page.waitForSelector("[data-testid=refusal]");
+  assert.match(await page.textContent("[data-testid=refusal]"), /serialized-code/);
+  await shot("refusal-flux");
 });
 
 test("search, aliases, and CSRF protection", async () => {

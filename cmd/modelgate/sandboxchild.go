@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 
 	"github.com/modelgate/modelgate"
+	"github.com/modelgate/modelgate/flux"
 	"github.com/modelgate/modelgate/sandbox"
 	"github.com/modelgate/modelgate/sandbox/legacy"
 )
@@ -18,10 +20,26 @@ func runConvertChild(ctx context.Context) int {
 	return legacy.ServeChild(ctx, os.Stdin, os.Stdout, os.Stderr, convertLegacy)
 }
 
-// convertLegacy converts a legacy Flux .bson file inside the sandbox.
+// convertLegacy converts a legacy Flux .bson file inside the sandbox with
+// the default options (the single model key, no lambdas, the input shape
+// inferred). The scan report travels with the result, refused or not.
 func convertLegacy(ctx context.Context, data []byte, lim modelgate.Limits) (*legacy.Result, error) {
-	return nil, modelgate.Errorf(modelgate.EUNSUPPORTED, "file", "legacy-unsupported",
-		"this build does not convert legacy Flux files yet; convert the model to a modelgate package and upload that")
+	res, err := flux.Convert(ctx, data, flux.Options{Limits: lim})
+	out := &legacy.Result{}
+	if res != nil && res.Report != nil {
+		report, merr := json.Marshal(res.Report)
+		if merr != nil {
+			return nil, merr
+		}
+		out.Report = report
+	}
+	if err != nil {
+		return out, err
+	}
+	if out.Spec, out.Weights, err = res.Encode(); err != nil {
+		return out, err
+	}
+	return out, nil
 }
 
 // legacyConverter is serve's converter: conversion in a sandboxed child of
