@@ -163,6 +163,6 @@ func exitCode(err error) int {
 
 // fail prints err for the command and returns its exit code.
 func fail(stderr io.Writer, cmd string, err error) int {
-	fmt.Fprintf(stderr, "modelgate %s: %v\n", cmd, err)
+	fmt.Fprintf(stderr, "modelgate %s: %s\n", cmd, printable(err.Error()))
 	return exitCode(err)
 }

@@ -150,7 +150,7 @@ func tokenList(ctx context.Context, st modelgate.Store, format string, stdout, s
 		if t.RevokedAt != nil {
 			revoked = t.RevokedAt.Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Namespace, strings.Join(t.Scopes, ","), t.CreatedAt.Format("2006-01-02 15:04"), revoked)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", printable(t.ID), printable(t.Name), printable(t.Namespace), strings.Join(t.Scopes, ","), t.CreatedAt.Format("2006-01-02 15:04"), revoked)
 	}
 	tw.Flush()
 	return exitOK

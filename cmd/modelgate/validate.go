@@ -111,7 +111,7 @@ func problemLine(e *modelgate.Error) string {
 // writeProblems prints one problem per line.
 func writeProblems(w io.Writer, p modelgate.Problems) {
 	for _, e := range p {
-		fmt.Fprintln(w, problemLine(e))
+		fmt.Fprintln(w, printable(problemLine(e)))
 	}
 }
 
