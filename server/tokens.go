@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"unicode"
 
 	jsonv2 "github.com/go-json-experiment/json"
 
@@ -48,8 +49,12 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, t *modelgat
 		s.writeError(w, r, badRequest("", "bad-token-body", `body must be {"name": "...", "scopes": ["read", "predict", "write", "admin"]}`), nil)
 		return
 	}
-	if !ValidScopes(in.Scopes) || len(in.Name) > 128 {
-		s.writeError(w, r, badRequest("/scopes", "bad-token-body", "scopes must be a non-empty subset of read, predict, write, admin; name at most 128 bytes"), nil)
+	if len(in.Name) > 128 || !printableName(in.Name) {
+		s.writeError(w, r, badRequest("/name", "bad-token-body", "name must be at most 128 bytes of printable characters"), nil)
+		return
+	}
+	if !ValidScopes(in.Scopes) {
+		s.writeError(w, r, badRequest("/scopes", "bad-token-body", "scopes must be a non-empty subset of read, predict, write, admin"), nil)
 		return
 	}
 	secret, nt, err := NewToken()
@@ -90,4 +95,16 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, t *modelgat
 	}
 	s.authCache.drop(id)
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "revoked": true})
+}
+
+// printableName reports whether a token name holds only printable
+// characters: names are shown in operators' terminals ("modelgate token
+// list") and logs, where a control character could rewrite the screen.
+func printableName(s string) bool {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }

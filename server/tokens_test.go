@@ -43,7 +43,8 @@ func TestTokenAPI(t *testing.T) {
 	if r := e.get("/v1/models", secret); r.status != 401 {
 		t.Fatalf("revoked token: %d", r.status)
 	}
-	for _, body := range []string{`{}`, `{"scopes": []}`, `{"scopes": ["root"]}`, `{"scopes": ["read"], "namespace": "other"}`, `[`} {
+	for _, body := range []string{`{}`, `{"scopes": []}`, `{"scopes": ["root"]}`, `{"scopes": ["read"], "namespace": "other"}`, `[`,
+		`{"name": "\u001b]0;pwned\u0007", "scopes": ["read"]}`, `{"name": "a\nb", "scopes": ["read"]}`, `{"name": "x\u202e", "scopes": ["read"]}`} {
 		if r := e.postJSON("/v1/tokens", e.admin, body); r.status != 400 {
 			t.Errorf("body %s: %d %s", body, r.status, r.body)
 		}
