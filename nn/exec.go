@@ -47,15 +47,21 @@ func (s *seqOp) forward(ctx context.Context, n int, in, out []float32) error {
 		defer s.bufs.put(pp)
 	}
 	src := in[:n*s.inLen]
+	cur := 1 // half of pp holding src (the input counts as half 1)
 	for i, o := range s.ops {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		last := i == len(s.ops)-1
+		if _, ok := o.(*copyOp); ok && !last {
+			continue // flatten/reshape/dropout: the next op reads src as is
+		}
 		var dst []float32
-		if i == len(s.ops)-1 {
+		if last {
 			dst = out[:n*s.outLen[i]]
 		} else {
-			half := (*pp)[(i%2)*n*s.maxMid:]
+			cur = 1 - cur
+			half := (*pp)[cur*n*s.maxMid:]
 			dst = half[:n*s.outLen[i]]
 		}
 		if err := o.forward(ctx, n, src, dst); err != nil {

@@ -73,3 +73,32 @@ func refBNPlanes(b bound, prefix string, y []float64, c, inner int, eps float64,
 	}
 	return out
 }
+
+// TestCopyAliasing checks that flatten/dropout/reshape in the middle of a
+// layer list (skipped: the next layer reads their input as is) keep the
+// ping-pong buffers straight, against the float64 reference.
+func TestCopyAliasing(t *testing.T) {
+	t.Parallel()
+	s := testSpec([]int{2, 6},
+		&spec.Dense{Units: 5, Bias: true},
+		&spec.Flatten{},
+		&spec.Dropout{Rate: 0.5},
+		&spec.Dense{Units: 7, Bias: true},
+		&spec.Reshape{Shape: []int{7, 1}},
+		&spec.Flatten{},
+		&spec.Dense{Units: 3, Bias: true},
+		&spec.Flatten{})
+	b := mustBind(t, s, 2, 1)
+	in, out := b.run(t, 3, 5)
+	y := refDense(in.Data, 3*2, 6, 5, b.param("layers.0.", "weight"), b.param("layers.0.", "bias"), identity)
+	y32 := make([]float32, len(y))
+	for i, v := range y {
+		y32[i] = float32(v)
+	}
+	z := refDense(y32, 3, 10, 7, b.param("layers.3.", "weight"), b.param("layers.3.", "bias"), identity)
+	z32 := make([]float32, len(z))
+	for i, v := range z {
+		z32[i] = float32(v)
+	}
+	assertClose(t, out.Data, refDense(z32, 3, 7, 3, b.param("layers.6.", "weight"), b.param("layers.6.", "bias"), identity))
+}
