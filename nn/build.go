@@ -85,6 +85,9 @@ func (b *builder) sequence(layers spec.Layers, in spec.Shape, depth int) (*seqOp
 	for i := 0; i+1 < len(s.ops); i++ {
 		s.foldBatchNorm(i)
 	}
+	for i := 0; i+1 < len(s.ops); i++ {
+		s.fuseAddReLU(i)
+	}
 	for _, n := range s.outLen[:max(len(s.outLen)-1, 0)] {
 		s.maxMid = max(s.maxMid, n)
 	}

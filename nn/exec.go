@@ -120,12 +120,23 @@ type skipOp struct {
 	inner    *seqOp
 	innerLen int // per-sample output elements of inner
 	comb     combiner
+	relu     bool // a following ReLU layer fused into the add (see fuseAddReLU)
 	bufs     bufPool
 }
 
 var _ op = (*skipOp)(nil)
 
 func (s *skipOp) forward(ctx context.Context, n int, in, out []float32) error {
+	if s.comb.mode == "add" {
+		// inner(x) straight into out, then x added in place (and ReLU):
+		// the same operations in the same order as combine.
+		if err := s.inner.forward(ctx, n, in, out); err != nil {
+			return err
+		}
+		total := n * s.innerLen
+		addInto(out[:total], in[:total], s.relu)
+		return nil
+	}
 	tmp := s.bufs.get(n * s.innerLen)
 	defer s.bufs.put(tmp)
 	if err := s.inner.forward(ctx, n, in, *tmp); err != nil {
@@ -139,13 +150,17 @@ func (s *skipOp) forward(ctx context.Context, n int, in, out []float32) error {
 type parallelOp struct {
 	branches []*seqOp
 	comb     combiner
-	total    int // sum of the branches' per-sample output elements
+	total    int  // sum of the branches' per-sample output elements
+	relu     bool // a following ReLU layer fused into the add (see fuseAddReLU)
 	bufs     bufPool
 }
 
 var _ op = (*parallelOp)(nil)
 
 func (p *parallelOp) forward(ctx context.Context, n int, in, out []float32) error {
+	if p.comb.mode == "add" {
+		return p.forwardAdd(ctx, n, in, out)
+	}
 	tmp := p.bufs.get(n * p.total)
 	defer p.bufs.put(tmp)
 	var small [8][]float32 // usual branch counts need no allocation
@@ -168,4 +183,71 @@ func (p *parallelOp) forward(ctx context.Context, n int, in, out []float32) erro
 	}
 	p.comb.combine(n, parts, out)
 	return nil
+}
+
+// forwardAdd runs an add-combined parallel layer: branch 0 writes straight
+// into out, every other branch into scratch and is then added in order
+// (the last add also applies a fused ReLU), as combine would.
+func (p *parallelOp) forwardAdd(ctx context.Context, n int, in, out []float32) error {
+	total := n * p.comb.lens[0]
+	if err := p.branches[0].forward(ctx, n, in, out); err != nil {
+		return err
+	}
+	if len(p.branches) == 1 {
+		if p.relu {
+			actReLU(out[:total])
+		}
+		return nil
+	}
+	tmp := p.bufs.get(total)
+	defer p.bufs.put(tmp)
+	for i, b := range p.branches[1:] {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := b.forward(ctx, n, in, *tmp); err != nil {
+			return err
+		}
+		addInto(out[:total], (*tmp)[:total], p.relu && i == len(p.branches)-2)
+	}
+	return nil
+}
+
+// addInto sets y[i] += x[i], then ReLU when relu.
+func addInto(y, x []float32, relu bool) {
+	if relu {
+		addBiasReLU(y, x)
+		return
+	}
+	x = x[:len(y)]
+	for i, v := range x {
+		y[i] += v
+	}
+}
+
+// fuseAddReLU folds s.ops[i+1], a ReLU activation layer, into s.ops[i],
+// an add-combined skip or parallel layer, and reports whether it did.
+func (s *seqOp) fuseAddReLU(i int) bool {
+	a, ok := s.ops[i+1].(*activationOp)
+	if !ok || !a.relu {
+		return false
+	}
+	switch o := s.ops[i].(type) {
+	case *skipOp:
+		if o.comb.mode != "add" || o.relu {
+			return false
+		}
+		o.relu = true
+	case *parallelOp:
+		if o.comb.mode != "add" || o.relu {
+			return false
+		}
+		o.relu = true
+	default:
+		return false
+	}
+	s.outLen[i] = s.outLen[i+1]
+	s.ops = append(s.ops[:i+1], s.ops[i+2:]...)
+	s.outLen = append(s.outLen[:i+1], s.outLen[i+2:]...)
+	return true
 }

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -101,4 +102,45 @@ func TestCopyAliasing(t *testing.T) {
 		z32[i] = float32(v)
 	}
 	assertClose(t, out.Data, refDense(z32, 3, 7, 3, b.param("layers.6.", "weight"), b.param("layers.6.", "bias"), identity))
+}
+
+// TestFuseAddReLU checks that a ReLU layer after an add-combined skip or
+// parallel layer, fused into the add, gives the same bits as when it runs
+// on its own (a dropout in between prevents the fusion).
+func TestFuseAddReLU(t *testing.T) {
+	t.Parallel()
+	conv := func(f int) *spec.Conv {
+		return &spec.Conv{Filters: f, Kernel: []int{3, 3}, Padding: []int{1, 1, 1, 1}, Groups: 1, Bias: true}
+	}
+	relu := &spec.ActivationLayer{Act: spec.Act{Activation: spec.ActReLU}}
+	build := func(sep bool) *spec.Spec {
+		var mid spec.Layers
+		if sep {
+			mid = spec.Layers{&spec.Dropout{Rate: 0.1}}
+		}
+		layers := spec.Layers{&spec.Skip{Combine: spec.CombineAdd, Layers: spec.Layers{conv(3), conv(3)}}}
+		layers = append(append(layers, mid...), relu)
+		layers = append(layers, &spec.Parallel{Combine: spec.CombineAdd, Branches: []spec.Layers{{conv(4)}, {conv(4)}, {conv(4), conv(4)}}})
+		layers = append(append(layers, mid...), relu)
+		layers = append(layers, &spec.Parallel{Combine: spec.CombineAdd, Branches: []spec.Layers{{conv(4)}}})
+		layers = append(append(layers, mid...), relu)
+		return testSpec([]int{3, 6, 5}, layers...)
+	}
+	for _, threads := range []int{1, 2} {
+		fused := mustBind(t, build(false), 7, threads)
+		plain := mustBind(t, build(true), 7, threads)
+		if got, want := len(fused.m.root.ops), 3; got != want {
+			t.Fatalf("%d ops after fusion, want %d", got, want)
+		}
+		in := Tensor{Shape: []int{2, 3, 6, 5}, Data: randData(2*3*6*5, 8)}
+		a, err := fused.m.Predict(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := plain.m.Predict(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertExact(t, a.Data, b.Data)
+	}
 }
