@@ -22,6 +22,9 @@ func Confine(lim Limits) error {
 	if err := setRlimits(lim); err != nil {
 		return err
 	}
+	if err := dropRoot(); err != nil {
+		return err
+	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("no_new_privs: %w", err)
 	}
@@ -34,6 +37,29 @@ func Confine(lim Limits) error {
 	}
 	if err := seccomp.LoadFilter(filter()); err != nil {
 		return fmt.Errorf("seccomp: %w", err)
+	}
+	return nil
+}
+
+// nobody is the user and group a child started as root continues as.
+const nobody = 65534
+
+// dropRoot switches a child running as root to nobody/nogroup with no
+// supplementary groups (all threads), so that whatever Landlock does not
+// cover (chmod, chown, signals to other users' processes, ...) also meets
+// ordinary permission checks.
+func dropRoot() error {
+	if unix.Geteuid() != 0 && unix.Getegid() != 0 {
+		return nil
+	}
+	if err := syscall.Setgroups(nil); err != nil {
+		return fmt.Errorf("setgroups: %w", err)
+	}
+	if err := syscall.Setresgid(nobody, nobody, nobody); err != nil {
+		return fmt.Errorf("setresgid: %w", err)
+	}
+	if err := syscall.Setresuid(nobody, nobody, nobody); err != nil {
+		return fmt.Errorf("setresuid: %w", err)
 	}
 	return nil
 }
@@ -95,6 +121,15 @@ func filter() seccomp.Filter {
 		"open_by_handle_at", "name_to_handle_at", "fanotify_init",
 		"iopl", "ioperm", "swapon", "swapoff", "reboot", "acct", "quotactl",
 		"settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname", "setdomainname",
+		"syslog", "vhangup", "pidfd_open", "pidfd_send_signal",
+		// Not covered by Landlock: metadata changes by path or descriptor.
+		"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+		"setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
+		"utime", "utimes", "futimesat", "utimensat",
+		// Limits stay as set: no raising them back, no touching other processes'.
+		"setrlimit", "prlimit64",
+		// Identity stays as set.
+		"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid",
 	}}
 	// clone3's flags are behind a pointer seccomp cannot read: answer
 	// ENOSYS, on which glibc's pthread_create (cgo builds) and Go fall

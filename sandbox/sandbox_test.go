@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ var children = map[string]func(ctx context.Context, in []byte) ([]byte, error){
 	"__flood":   func(context.Context, []byte) ([]byte, error) { return make([]byte, 1<<20), nil },
 	"__refuse":  func(context.Context, []byte) ([]byte, error) { return nil, errors.New("refused on purpose") },
 	"__threads": threads,
+	"__whoami":  whoami,
 	"__crash":   func(context.Context, []byte) ([]byte, error) { var m map[string]int; m["x"] = 1; return nil, nil },
 }
 
@@ -54,10 +56,13 @@ type attempts map[string]string
 // (TCP and MPTCP), resolve a name, and run a program. The address to
 // connect to comes on stdin.
 func probe(_ context.Context, in []byte) ([]byte, error) {
-	return json.Marshal(tryAll(string(in)))
+	addr, file, _ := strings.Cut(string(in), "\n")
+	return json.Marshal(tryAll(addr, file))
 }
 
-func tryAll(addr string) attempts {
+// tryAll makes every attempt; addr is a listening TCP address and file a
+// file of the parent's that nobody else may change.
+func tryAll(addr, file string) attempts {
 	res := attempts{}
 	note := func(name string, err error) {
 		res[name] = ""
@@ -100,6 +105,11 @@ func tryAll(addr string) attempts {
 	}
 	note("unix socket", err)
 	note("open /etc/passwd from every thread", openEverywhere())
+	note("chmod a file", os.Chmod(file, 0o777))
+	note("chown a file", os.Chown(file, os.Getuid(), os.Getgid()))
+	note("change a file's times", os.Chtimes(file, time.Unix(0, 0), time.Unix(0, 0)))
+	note("signal the parent", syscall.Kill(os.Getppid(), syscall.SIGURG))
+	note("raise a limit", syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: 4096, Max: 4096}))
 	note("exec /bin/true", exec.Command("/bin/true").Run())
 	// The same with inherited descriptors, so that nothing has to be
 	// opened before execve itself is attempted.
@@ -107,6 +117,10 @@ func tryAll(addr string) attempts {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr, os.Stderr
 	note("execve /bin/true", cmd.Run())
 	return res
+}
+
+func whoami(context.Context, []byte) ([]byte, error) {
+	return []byte(fmt.Sprintf("%d:%d", os.Geteuid(), os.Getegid())), nil
 }
 
 // threads makes the runtime start new OS threads after confinement (in a
@@ -160,16 +174,13 @@ func spin() {
 	}
 }
 
-// hog allocates and touches far more than the address space limit.
+// hog allocates far more than the address space limit (the pages need
+// not be touched: the reservation alone exceeds RLIMIT_AS).
 func hog(context.Context, []byte) ([]byte, error) {
 	var keep [][]byte
 	for i := 0; i < 64; i++ {
 		b := make([]byte, 256<<20)
-		for j := range b {
-			if j%4096 == 0 {
-				b[j] = 1
-			}
-		}
+		b[0] = 1
 		keep = append(keep, b)
 	}
 	return []byte(fmt.Sprint(len(keep))), nil
@@ -177,7 +188,7 @@ func hog(context.Context, []byte) ([]byte, error) {
 
 func testLimits() sandbox.Limits {
 	l := sandbox.DefaultLimits()
-	l.Timeout, l.CPUSeconds, l.AddressSpace, l.MemoryLimit = 20*time.Second, 10, 3<<30, 1<<30
+	l.Timeout, l.CPUSeconds, l.AddressSpace, l.MemoryLimit = 60*time.Second, 10, 3<<30, 1<<30
 	l.MaxInput, l.MaxOutput = 1<<20, 1<<16
 	return l
 }
@@ -213,6 +224,22 @@ func TestThreads(t *testing.T) {
 	}
 }
 
+// TestDropsRoot: a child started by root continues as nobody.
+func TestDropsRoot(t *testing.T) {
+	needLinux(t)
+	out, err := run(t, "__whoami", nil, testLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%d:%d", os.Geteuid(), os.Getegid())
+	if os.Geteuid() == 0 {
+		want = "65534:65534"
+	}
+	if string(out) != want {
+		t.Fatalf("child runs as %s, want %s", out, want)
+	}
+}
+
 func TestEcho(t *testing.T) {
 	needLinux(t)
 	out, err := run(t, "__echo", []byte("hello"), testLimits())
@@ -243,9 +270,14 @@ func TestConfined(t *testing.T) {
 		}
 	}()
 	addr := ln.Addr().String()
+	file := filepath.Join(t.TempDir(), "parents-file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
-	control := tryAll(addr)
-	for _, op := range []string{"open /etc/passwd", "connect tcp " + addr, "exec /bin/true", "execve /bin/true", "create file"} {
+	control := tryAll(addr, file)
+	for _, op := range []string{"open /etc/passwd", "connect tcp " + addr, "exec /bin/true", "execve /bin/true", "create file",
+		"chmod a file", "chown a file", "signal the parent"} {
 		if control[op] != "" {
 			t.Fatalf("control: %s fails even unconfined (%s); the test proves nothing", op, control[op])
 		}
@@ -253,10 +285,13 @@ func TestConfined(t *testing.T) {
 	for len(accepted) > 0 {
 		<-accepted
 	}
+	if err := os.Chmod(file, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, ns := range []bool{false, true} {
 		lim := testLimits()
 		lim.NoNetNamespace = ns
-		out, err := run(t, "__probe", []byte(addr), lim)
+		out, err := run(t, "__probe", []byte(addr+"\n"+file), lim)
 		if err != nil {
 			t.Fatalf("probe (netns %v): %v", !ns, err)
 		}
@@ -275,6 +310,9 @@ func TestConfined(t *testing.T) {
 			}
 		}
 	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the child changed the parent's file: %v %v", fi.Mode(), err)
+	}
 	select {
 	case <-accepted:
 		t.Error("the listener accepted a connection from the confined child")
@@ -292,7 +330,7 @@ func TestLimits(t *testing.T) {
 		rule string
 	}{
 		{"__sleep", nil, func(l *sandbox.Limits) { l.Timeout = time.Second }, modelgate.ELIMIT, sandbox.RuleTimeout},
-		{"__spin", nil, func(l *sandbox.Limits) { l.CPUSeconds = 1 }, modelgate.ELIMIT, sandbox.RuleCPU},
+		{"__spin", nil, func(l *sandbox.Limits) { l.CPUSeconds, l.Timeout = 1, 3*time.Minute }, modelgate.ELIMIT, sandbox.RuleCPU},
 		{"__hog", nil, nil, modelgate.ELIMIT, sandbox.RuleMemory},
 		{"__flood", nil, nil, modelgate.ELIMIT, sandbox.RuleOutput},
 		{"__echo", make([]byte, 2<<20), nil, modelgate.ELIMIT, sandbox.RuleInput},
@@ -307,14 +345,10 @@ func TestLimits(t *testing.T) {
 			if tt.tune != nil {
 				tt.tune(&lim)
 			}
-			start := time.Now()
 			_, err := run(t, tt.word, tt.in, lim)
 			var me *modelgate.Error
 			if !errors.As(err, &me) || me.Code != tt.code || me.Rule != tt.rule {
 				t.Fatalf("got %v (%T), want %s/%s", err, err, tt.code, tt.rule)
-			}
-			if d := time.Since(start); d > 15*time.Second {
-				t.Errorf("took %s", d)
 			}
 		})
 	}
