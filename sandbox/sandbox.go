@@ -10,13 +10,18 @@
 //   - hard resource limits: RLIMIT_CPU (soft = hard, so the kernel sends
 //     SIGKILL; Go ignores SIGXCPU), RLIMIT_AS, RLIMIT_FSIZE = 0,
 //     RLIMIT_NOFILE, RLIMIT_CORE = 0, plus GOMEMLIMIT for the Go heap;
+//   - a child started as root continues as nobody/nogroup without
+//     supplementary groups;
 //   - no_new_privs, then Landlock (best available ABI) with no rule at
-//     all: no file may be opened, created, removed or executed, and no TCP
-//     port bound or connected;
+//     all: no file may be opened, created, removed or executed, no TCP
+//     port bound or connected, no signal sent outside the sandbox;
 //   - a seccomp filter on every thread: socket(2) and friends (any family,
 //     so MPTCP too, which Landlock's TCP rules miss), execve(2), ptrace,
 //     mount, namespaces (unshare, setns, clone with CLONE_NEW*), bpf,
-//     io_uring, keyrings and module loading fail with EPERM;
+//     io_uring, keyrings, module loading, the metadata changes Landlock
+//     does not cover (chmod, chown, xattrs, times), and changes of limits
+//     or identity fail with EPERM (clone3 with ENOSYS, so that thread
+//     creation falls back to clone, whose flags are checked);
 //   - on Linux the child also starts in a fresh network namespace when the
 //     kernel allows it (best effort; seccomp already denies sockets).
 //
