@@ -3,7 +3,6 @@ package nn
 import (
 	"context"
 
-	"github.com/modelgate/modelgate/nn/gemm"
 	"github.com/modelgate/modelgate/nn/kernels"
 	"github.com/modelgate/modelgate/spec"
 )
@@ -88,8 +87,9 @@ func outShape(c int, g kernels.Geom2D, n int) spec.Shape {
 	return spec.Shape{c, g.OH, g.OW}
 }
 
-// convOp is a grouped, strided, dilated, padded 1-D/2-D convolution computed
-// as im2col + GEMM per sample and group.
+// convOp is a grouped, strided, dilated, padded 1-D/2-D convolution: packed
+// im2col panels + GEMM with the bias and activation fused (conv_panel.go),
+// or a direct kernel for depthwise convolutions.
 type convOp struct {
 	g         kernels.Geom2D // per group: g.C = Cin/groups
 	groups    int
@@ -99,12 +99,10 @@ type convOp struct {
 	act       func([]float32)
 	relu      bool // act is ReLU: fused with the bias
 	threads   int
-	pointwise bool // 1×1, stride 1, no padding: the image is its own column matrix
 	depthwise bool // one input channel per group (groups > 1): direct kernel, no GEMM
 	inLen     int
 	outLen    int
-	cols      bufPool
-	panel     *panelPlan // panel path (see conv_panel.go); nil: im2col + GEMM
+	panel     *panelPlan // panel path (see conv_panel.go), for every non-depthwise conv
 }
 
 var _ op = (*convOp)(nil)
@@ -126,7 +124,6 @@ func newConv(l *spec.Conv, li spec.LayerInfo, p params, threads int) (op, error)
 	g.C /= l.Groups
 	c.g = g
 	c.depthwise = g.C == 1 && l.Groups > 1 && g.KH*g.KW > 1
-	c.pointwise = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PT+g.PB+g.PL+g.PR == 0
 	wshape := append([]int{l.Filters, g.C}, g.KH, g.KW)
 	if len(l.Kernel) == 1 {
 		wshape = []int{l.Filters, g.C, g.KW}
@@ -153,78 +150,12 @@ func (c *convOp) forward(ctx context.Context, n int, in, out []float32) error {
 	if c.depthwise {
 		return c.forwardDepthwise(ctx, n, in, out)
 	}
-	if c.panel != nil {
-		return c.forwardPanels(ctx, n, in, out)
-	}
-	if c.groups == 1 && n > 1 && c.g.OH*c.g.OW < batchCols {
-		return c.forwardBatched(ctx, n, in, out)
-	}
-	if c.pointwise {
-		return c.forwardPointwise(ctx, n, in, out)
-	}
-	k := c.g.ColRows()
-	ohw := c.g.OH * c.g.OW
-	gin := c.g.ImageLen()
-	band := max(1, min(c.g.OH, colBudget/(k*c.g.OW)))
-	buf := c.cols.get(k * band * c.g.OW)
-	defer c.cols.put(buf)
-	col := *buf
-	for s := 0; s < n; s++ {
-		x := in[s*c.inLen : (s+1)*c.inLen]
-		y := out[s*c.outLen : (s+1)*c.outLen]
-		for gi := 0; gi < c.groups; gi++ {
-			xg := x[gi*gin : (gi+1)*gin]
-			wg := c.w[gi*c.fg*k : (gi+1)*c.fg*k]
-			yg := y[gi*c.fg*ohw : (gi+1)*c.fg*ohw]
-			for oh0 := 0; oh0 < c.g.OH; oh0 += band {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				oh1 := min(oh0+band, c.g.OH)
-				nw := (oh1 - oh0) * c.g.OW
-				_ = parallelFor(ctx, c.threads, c.g.C, k*nw, func(_ context.Context, lo, hi int) error {
-					kernels.Im2colBlock(c.g, xg, col, nw, lo, hi, oh0, oh1)
-					return nil
-				})
-				gemm.SgemmThreads(c.threads, false, false, c.fg, nw, k, 1, wg, k, col, nw, 0, yg[oh0*c.g.OW:], ohw)
-			}
-		}
-		c.finishSample(y, ohw)
-	}
-	return nil
+	return c.forwardPanels(ctx, n, in, out)
 }
 
-// colBudget bounds the im2col scratch of one band of output rows (floats).
+// colBudget bounds the column scratch of one band of output rows (floats)
+// of a transposed convolution.
 const colBudget = 1 << 21
-
-// forwardPointwise runs a 1×1, stride 1, unpadded convolution: each image
-// is its own column matrix.
-func (c *convOp) forwardPointwise(ctx context.Context, n int, in, out []float32) error {
-	k := c.g.ColRows()
-	ohw := c.g.OH * c.g.OW
-	gin := c.g.ImageLen()
-	for s := 0; s < n; s++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		x := in[s*c.inLen : (s+1)*c.inLen]
-		y := out[s*c.outLen : (s+1)*c.outLen]
-		for gi := 0; gi < c.groups; gi++ {
-			gemm.SgemmThreads(c.threads, false, false, c.fg, ohw, k, 1, c.w[gi*c.fg*k:(gi+1)*c.fg*k], k,
-				x[gi*gin:(gi+1)*gin], ohw, 0, y[gi*c.fg*ohw:(gi+1)*c.fg*ohw], ohw)
-		}
-		c.finishSample(y, ohw)
-	}
-	return nil
-}
-
-// finishSample adds the bias and applies the activation to one sample,
-// one channel plane at a time while it is in cache.
-func (c *convOp) finishSample(y []float32, ohw int) {
-	for ch := 0; ch < c.groups*c.fg; ch++ {
-		c.finishPlane(y[ch*ohw:(ch+1)*ohw], ch)
-	}
-}
 
 // finishPlane adds the bias of channel ch to its output plane y and
 // applies the activation.
@@ -240,60 +171,6 @@ func (c *convOp) finishPlane(y []float32, ch int) {
 	case c.act != nil:
 		c.act(y)
 	}
-}
-
-// Batched convolution: with few output positions per sample, one GEMM per
-// sample is too narrow to run fast, so up to batchBudget floats of column
-// matrix (several samples side by side) go through one GEMM.
-const (
-	batchCols   = 512     // output positions per sample below which samples are batched
-	batchBudget = 1 << 22 // floats of column matrix plus GEMM output per chunk (16 MiB)
-)
-
-// forwardBatched runs groups == 1 convolutions on chunks of samples: the
-// column matrices of a chunk sit side by side, one GEMM computes all of
-// their outputs, which are then copied to the samples' NCHW planes.
-func (c *convOp) forwardBatched(ctx context.Context, n int, in, out []float32) error {
-	k, f := c.g.ColRows(), c.fg
-	ohw := c.g.OH * c.g.OW
-	nb := min(n, max(1, batchBudget/((k+f)*ohw)))
-	buf := c.cols.get((k + f) * nb * ohw)
-	defer c.cols.put(buf)
-	for s0 := 0; s0 < n; s0 += nb {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		m := min(nb, n-s0)
-		ld := m * ohw
-		col, tmp := (*buf)[:k*ld], (*buf)[k*ld:(k+f)*ld]
-		_ = parallelFor(ctx, c.threads, m, k*ld, func(_ context.Context, lo, hi int) error {
-			for j := lo; j < hi; j++ {
-				x := in[(s0+j)*c.inLen : (s0+j+1)*c.inLen]
-				kernels.Im2colLD(c.g, x, col[j*ohw:], ld, 0, c.g.C)
-			}
-			return nil
-		})
-		gemm.SgemmThreads(c.threads, false, false, f, ld, k, 1, c.w, k, col, ld, 0, tmp, ld)
-		for j := 0; j < m; j++ {
-			y := out[(s0+j)*c.outLen : (s0+j+1)*c.outLen]
-			for fi := 0; fi < f; fi++ {
-				c.copyPlane(y[fi*ohw:(fi+1)*ohw], tmp[fi*ld+j*ohw:], fi)
-			}
-		}
-	}
-	return nil
-}
-
-// copyPlane sets y = act(x + bias[ch]) for one output plane (len(y)
-// elements of x), in one pass.
-func (c *convOp) copyPlane(y, x []float32, ch int) {
-	x = x[:len(y)]
-	if c.bias != nil && c.relu {
-		biasReLU(y, x, c.bias[ch])
-		return
-	}
-	copy(y, x)
-	c.finishPlane(y, ch)
 }
 
 // forwardDepthwise runs a convolution with one input channel per group with

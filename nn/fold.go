@@ -57,7 +57,7 @@ func foldRows(w []float32, cols int, bias, a, b []float32) (nw, nb []float32) {
 
 // foldBN returns a copy of c computing bn(c(x)).
 func (c *convOp) foldBN(bn *batchNormOp) *convOp {
-	f := &convOp{g: c.g, groups: c.groups, fg: c.fg, threads: c.threads, pointwise: c.pointwise,
+	f := &convOp{g: c.g, groups: c.groups, fg: c.fg, threads: c.threads,
 		depthwise: c.depthwise, inLen: c.inLen, outLen: c.outLen, act: bn.act, relu: bn.relu}
 	f.w, f.bias = foldRows(c.w, len(c.w)/len(bn.a), c.bias, bn.a, bn.b)
 	if c.panel != nil {

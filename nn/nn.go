@@ -33,12 +33,28 @@
 // safe for concurrent use, deterministic (the same bits on every call and
 // for every Options.Threads: work is split only over independent outputs)
 // and checks its context between layers and inside long loops. Per-call
-// buffers (two ping-pong activation buffers per layer list, im2col scratch)
-// come from pools owned by the model.
+// buffers (two ping-pong activation buffers per layer list, convolution
+// panels) come from pools owned by the model, sized from the static shapes:
+// after warm-up, [Model.PredictInto] allocates nothing at one thread and
+// Predict only its result.
 //
-// Matrix products (dense, im2col convolution, transposed convolution) go
+// # Bind-time rewrites
+//
+// Bind prepares the layers for speed without changing what they compute:
+// dense, convolution and recurrent weights are packed once for the GEMM
+// micro-kernel; a batchnorm right after a convolution or dense layer
+// without activation is folded into that layer's weights and bias (in
+// float64, within 1e-5 of the unfolded result); a ReLU layer right after
+// an add-combined skip or parallel layer is fused into the add (same
+// bits); flatten, reshape and dropout inside a layer list alias their
+// input. The spec and the bound tensors are never modified.
+//
+// Matrix products (dense, convolution as packed im2col panels with the bias
+// and activation fused, transposed convolution, recurrent steps) go
 // through package gemm; sliding-window, pooling, normalisation and softmax
-// kernels live in package kernels.
+// kernels live in package kernels. On amd64 with AVX2, sigmoid, tanh and
+// the bias/ReLU epilogues run as vector kernels that compute the same bits
+// as the scalar Go code.
 package nn
 
 import (
