@@ -1,10 +1,14 @@
 package nn
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/modelgate/modelgate/nn/kernels"
+	"github.com/modelgate/modelgate/spec"
 )
 
 // TestEpilogues checks the (vectorised) epilogues against plain Go loops,
@@ -108,6 +112,46 @@ func TestStoreRuns(t *testing.T) {
 		for i := range got {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("relu %v: element %d = %v, want %v", relu, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestMaxPool2x2Vec checks the vectorised 2×2/2 max pool against
+// kernels.MaxPool2D bit for bit: widths with vector blocks and tails, NaN,
+// ±0 in both orders and ±Inf.
+func TestMaxPool2x2Vec(t *testing.T) {
+	t.Parallel()
+	if hasVecAct {
+		if n := vecMaxPool2x2(make([]float32, 9), randData(18, 1), randData(18, 2)); n != 8 {
+			t.Fatalf("vector kernel did %d outputs of 9, want 8", n)
+		}
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1))}
+	for _, w := range []int{16, 17, 34, 50, 7} {
+		for _, density := range []int{0, 3, 50} {
+			c, h := 3, 6
+			x := make([]float32, c*h*w)
+			for i := range x {
+				x[i] = r.Float32()*2 - 1
+				if density > 0 && r.IntN(density) == 0 {
+					x[i] = specials[r.IntN(len(specials))]
+				}
+			}
+			s := testSpec([]int{c, h, w}, &spec.MaxPool{Kernel: []int{2, 2}})
+			b := mustBind(t, s, 1, 1)
+			out, err := b.m.Predict(context.Background(), Tensor{Shape: []int{1, c, h, w}, Data: x})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := b.m.root.ops[0].(*poolOp).g
+			want := make([]float32, len(out.Data))
+			kernels.MaxPool2D(g, x, want)
+			for i := range want {
+				if math.Float32bits(out.Data[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("w %d density %d: element %d = %v, want %v", w, density, i, out.Data[i], want[i])
+				}
 			}
 		}
 	}

@@ -69,6 +69,11 @@ func newAdaptivePool(li spec.LayerInfo, output []int, kind poolKind, threads int
 // forward pools every (sample, channel) plane; planes are independent.
 func (p *poolOp) forward(ctx context.Context, n int, in, out []float32) error {
 	hw, ohw := p.g.H*p.g.W, p.g.OH*p.g.OW
+	g := p.g
+	if p.kind == poolMax && g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1 &&
+		g.PT+g.PB+g.PL+g.PR == 0 {
+		return runUnits(ctx, p.threads, n*g.C, hw+ohw*4, p, in, out, maxPool2x2Planes)
+	}
 	return runUnits(ctx, p.threads, n*p.g.C, hw+ohw*p.g.KH*p.g.KW, p, in, out, poolUnits)
 }
 
@@ -119,5 +124,29 @@ func globalPoolUnits(p *globalPoolOp, in, out []float32, lo, hi int) {
 		kernels.GlobalMax(x, p.inner, y)
 	} else {
 		kernels.GlobalMean(x, p.inner, y)
+	}
+}
+
+// maxPool2x2Planes is kernels.MaxPool2D for the 2×2, stride-2, unpadded
+// window over planes [lo, hi): vector blocks where the CPU has them (the
+// same bits: max is exact and order-independent), scalar for the rest and
+// for blocks holding a NaN.
+func maxPool2x2Planes(p *poolOp, in, out []float32, lo, hi int) {
+	g := p.g
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	for c := lo; c < hi; c++ {
+		plane := in[c*hw : (c+1)*hw]
+		for oh := 0; oh < g.OH; oh++ {
+			acc := out[c*ohw+oh*g.OW : c*ohw+(oh+1)*g.OW]
+			r0 := plane[2*oh*g.W : 2*oh*g.W+2*g.OW]
+			r1 := plane[(2*oh+1)*g.W : (2*oh+1)*g.W+2*g.OW]
+			for i := 0; i < len(acc); {
+				i += vecMaxPool2x2(acc[i:], r0[2*i:], r1[2*i:])
+				end := min(i+8, len(acc))
+				for ; i < end; i++ {
+					acc[i] = max(max(r0[2*i], r0[2*i+1]), max(r1[2*i], r1[2*i+1]))
+				}
+			}
+		}
 	}
 }
