@@ -152,10 +152,29 @@ func TestDeterministicThreads(t *testing.T) {
 			&spec.GlobalMeanPool{},
 		)
 	}
+	rec := func() *spec.Spec {
+		return testSpec([]int{12, 40},
+			&spec.LSTM{Hidden: 96, ReturnSequences: true},
+			&spec.GRU{Hidden: 64, ReturnSequences: true},
+			&spec.RNN{Hidden: 32, Act: spec.Act{Activation: spec.ActTanh}},
+			&spec.Dense{Units: 5, Bias: true})
+	}
+	resnet := func() *spec.Spec {
+		conv := func(f, s int) spec.Layers {
+			return spec.Layers{&spec.Conv{Filters: f, Kernel: []int{3, 3}, Stride: []int{s, s}, Padding: []int{1, 1, 1, 1}, Groups: 1},
+				&spec.BatchNorm{Eps: 1e-5, Affine: true}}
+		}
+		relu := &spec.ActivationLayer{Act: spec.Act{Activation: spec.ActReLU}}
+		return testSpec([]int{3, 20, 20},
+			&spec.Skip{Combine: spec.CombineAdd, Layers: append(conv(3, 1), conv(3, 1)...)}, relu,
+			&spec.Parallel{Combine: spec.CombineAdd, Branches: []spec.Layers{append(conv(16, 2), conv(16, 1)...),
+				{&spec.Conv{Filters: 16, Kernel: []int{1, 1}, Stride: []int{2, 2}, Groups: 1}}}}, relu,
+			&spec.MaxPool{Kernel: []int{2, 2}}, &spec.GlobalMeanPool{}, &spec.Flatten{}, &spec.Dense{Units: 4})
+	}
 	models := []struct {
 		s func() *spec.Spec
 		n int
-	}{{mnistMLP, 7}, {smallCNN, 3}, {benchCNN, 3}, {big, 2}}
+	}{{mnistMLP, 7}, {smallCNN, 3}, {benchCNN, 3}, {big, 2}, {rec, 9}, {resnet, 5}}
 	for _, m := range models {
 		var ref []float32
 		for _, threads := range []int{1, 2, 3} {

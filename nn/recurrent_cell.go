@@ -139,10 +139,17 @@ func (o *recurrentOp) step(n, k int, st *recState) {
 		// Gates = xw + h·Whh accumulated in place (beta 1): no separate
 		// product buffer and no add pass.
 		gemm.SgemmPacked(o.threads, false, n, 1, st.h, o.h, o.whhP, 1, st.xw[k*gh:], st.tc*gh)
-		for s := range n {
-			g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
-			o.lstmCell(g, st.hw[s*hg:(s+1)*hg], st.h[s*o.h:(s+1)*o.h], st.c[s*o.h:(s+1)*o.h])
+		if o.threads <= 1 || n < 2 {
+			o.lstmCells(st, k, 0, n)
+			return
 		}
+		// The cells of different samples are independent: split them (the
+		// gate nonlinearities are a large share of a step). The work
+		// estimate counts a transcendental as ~8 element operations.
+		_ = parallelFor(context.Background(), o.threads, n, n*gh*8, func(_ context.Context, lo, hi int) error {
+			o.lstmCells(st, k, lo, hi)
+			return nil
+		})
 		return
 	}
 	gemm.SgemmPacked(o.threads, false, n, 1, st.h, o.h, o.whhP, 0, st.hw, hg)
@@ -169,6 +176,15 @@ func (o *recurrentOp) step(n, k int, st *recState) {
 	for s := range n {
 		g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
 		o.gru3Cell(g, st.hw[s*o.h:(s+1)*o.h], st.h[s*o.h:(s+1)*o.h])
+	}
+}
+
+// lstmCells runs the LSTM cells of samples [lo, hi) at step k of the chunk.
+func (o *recurrentOp) lstmCells(st *recState, k, lo, hi int) {
+	gh, hg := o.gates*o.h, o.hgates*o.h
+	for s := lo; s < hi; s++ {
+		g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
+		o.lstmCell(g, st.hw[s*hg:(s+1)*hg], st.h[s*o.h:(s+1)*o.h], st.c[s*o.h:(s+1)*o.h])
 	}
 }
 
