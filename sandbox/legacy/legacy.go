@@ -18,6 +18,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/sandbox"
@@ -44,6 +45,13 @@ type Func func(ctx context.Context, data []byte, lim modelgate.Limits) (*Result,
 type Converter struct {
 	Exe    string         // the modelgate executable
 	Limits sandbox.Limits // the child's limits; zero fields take sandbox defaults
+	// MaxConcurrent bounds the children running at once (each may use
+	// Limits.AddressSpace); further conversions wait for a slot until
+	// their context ends. 0 means 2.
+	MaxConcurrent int
+
+	once  sync.Once
+	slots chan struct{}
 }
 
 var _ server.Converter = (*Converter)(nil)
@@ -59,6 +67,11 @@ func NewConverter(lim sandbox.Limits) (*Converter, error) {
 
 // Convert runs the conversion of data in the sandbox.
 func (c *Converter) Convert(ctx context.Context, data []byte, lim modelgate.Limits) (*server.Converted, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	req, err := encodeRequest(data, lim)
 	if err != nil {
 		return nil, err
@@ -87,6 +100,24 @@ func (c *Converter) Convert(ctx context.Context, data []byte, lim modelgate.Limi
 		return conv, problems
 	}
 	return conv, nil
+}
+
+// acquire waits for a conversion slot.
+func (c *Converter) acquire(ctx context.Context) (func(), error) {
+	c.once.Do(func() {
+		n := c.MaxConcurrent
+		if n <= 0 {
+			n = 2
+		}
+		c.slots = make(chan struct{}, n)
+	})
+	select {
+	case c.slots <- struct{}{}:
+		return func() { <-c.slots }, nil
+	case <-ctx.Done():
+		return nil, &modelgate.Error{Code: modelgate.ELIMIT, Where: "file", Rule: "converter-busy",
+			Message: "every conversion slot stayed busy until the request ended", Err: ctx.Err()}
+	}
 }
 
 // ServeChild is the body of the hidden subcommand: confine, read the

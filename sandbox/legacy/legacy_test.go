@@ -203,3 +203,22 @@ func FuzzDecodeResult(f *testing.F) {
 		}
 	})
 }
+
+func TestConverterSlots(t *testing.T) {
+	c := &Converter{Exe: "/nonexistent", MaxConcurrent: 1}
+	release, err := c.acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = c.Convert(ctx, []byte("x"), modelgate.DefaultLimits())
+	var me *modelgate.Error
+	if !errors.As(err, &me) || me.Rule != "converter-busy" {
+		t.Fatalf("with every slot taken: %v", err)
+	}
+	release()
+	if _, err := c.Convert(context.Background(), []byte("x"), modelgate.DefaultLimits()); !errors.As(err, &me) || me.Rule != sandbox.RuleUnavailable {
+		t.Fatalf("with a free slot the child is started: %v", err)
+	}
+}
