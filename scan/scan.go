@@ -52,6 +52,8 @@ var Rules = map[string]Severity{
 	"known-lambda":         Note,
 	"optimiser-state":      Note,
 	"mixed-versions":       Warning,
+	"parse-error":          High,
+	"backref-cycle":        High,
 }
 
 // SHA256 returns the lowercase hex SHA-256 of data.
@@ -174,6 +176,7 @@ func scanGraph(ctx context.Context, r *Report, g *juliabson.Graph, opt Options) 
 	if ctxErr != nil {
 		return ctxErr
 	}
+	s.cycles(g)
 	s.classifyKeys(g)
 	if !s.mixed {
 		r.FluxVersion = s.version.String()
@@ -474,6 +477,22 @@ func emptyCall(x *juliabson.Struct) bool {
 	_, isNothing := juliabson.Deref(x.Fields[0]).(*juliabson.Nothing)
 	tup, isTuple := juliabson.Deref(x.Fields[1]).(*juliabson.Tuple)
 	return isNothing && isTuple && len(tup.Elems) == 0
+}
+
+// cycles reports backref cycles that are not part of a recognised known
+// lambda: Flux models never hold them (only functions' TypeNames do), and
+// BSON.jl rebuilding one could loop or build invariant-free objects.
+func (s *scanner) cycles(g *juliabson.Graph) {
+	for _, n := range g.Cycles {
+		if n < 1 || n > len(g.Backrefs) {
+			continue
+		}
+		v := g.Backrefs[n-1]
+		if s.covered[v] {
+			continue
+		}
+		s.add(High, "backref-cycle", "cycle", "_backrefs/"+fmt.Sprint(n), "_backrefs entry %d refers back to itself (a cyclic object graph); no Flux model has one", n)
+	}
 }
 
 // classifyKeys fills ModelKeys and ParamKeys and the key-level notes.
