@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/modelgate/modelgate"
+	"github.com/modelgate/modelgate/internal/ctxio"
 	"github.com/modelgate/modelgate/modelpkg"
 	"github.com/modelgate/modelgate/server/middleware"
 	"github.com/modelgate/modelgate/spec"
@@ -174,7 +175,7 @@ func (s *Server) spoolWeights(ctx context.Context, f *uploadForm, p *multipart.P
 	f.weights = tmp
 	f.spooled = append(f.spooled, tmp.Name())
 	max := s.cfg.Limits.WeightsBytes
-	n, err := io.Copy(tmp, &ctxReader{ctx, io.LimitReader(p, max+1)})
+	n, err := io.Copy(tmp, ctxio.Reader(ctx, io.LimitReader(p, max+1)))
 	if err != nil {
 		return requestFailure(err, "bad-multipart", "reading part weights")
 	}
@@ -194,18 +195,6 @@ func requestFailure(err error, rule, doing string) error {
 		return err
 	}
 	return badRequest("", rule, "%s: %v", doing, err)
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // uploadLegacy converts a legacy file and stores the result.

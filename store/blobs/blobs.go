@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/modelgate/modelgate"
+	"github.com/modelgate/modelgate/internal/ctxio"
 )
 
 // Dir is a blob store rooted at a directory.
@@ -96,7 +97,7 @@ func (d *Dir) Put(ctx context.Context, digest string, size int64, r io.Reader) e
 		}
 	}()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), &ctxReader{ctx: ctx, r: io.LimitReader(r, size+1)})
+	n, err := io.Copy(io.MultiWriter(tmp, h), ctxio.Reader(ctx, io.LimitReader(r, size+1)))
 	if err != nil {
 		return fmt.Errorf("blobs: put: %w", err)
 	}
@@ -139,19 +140,6 @@ func syncDir(dir string) error {
 		return fmt.Errorf("blobs: fsync dir: %w", err)
 	}
 	return nil
-}
-
-// ctxReader stops a copy when the context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // file is an open blob.
