@@ -75,6 +75,18 @@ func (s *Server) pathRef(r *http.Request) (name, ref string, err error) {
 	return name, ref, nil
 }
 
+// pathAlias returns the {name} and {alias} path values, checked.
+func (s *Server) pathAlias(r *http.Request) (name, alias string, err error) {
+	if name, err = s.pathName(r); err != nil {
+		return "", "", err
+	}
+	alias = r.PathValue("alias")
+	if !validAlias(alias) {
+		return "", "", badRequest("alias", "bad-alias", "alias must be 1..64 characters of [A-Za-z0-9._-], starting with a letter, and not \"latest\"")
+	}
+	return name, alias, nil
+}
+
 // resolvePath resolves the {name} and {version} path values to a version
 // of the token's namespace.
 func (s *Server) resolvePath(r *http.Request, t *modelgate.Token) (string, *modelgate.Version, error) {
@@ -238,14 +250,9 @@ func (s *Server) listAliases(w http.ResponseWriter, r *http.Request, t *modelgat
 // {"version": REF}, where REF is a number or a string (number, digest,
 // alias or "latest"); the alias then names that version's number.
 func (s *Server) putAlias(w http.ResponseWriter, r *http.Request, t *modelgate.Token) {
-	name, err := s.pathName(r)
+	name, alias, err := s.pathAlias(r)
 	if err != nil {
 		s.writeError(w, r, err, nil)
-		return
-	}
-	alias := r.PathValue("alias")
-	if !validAlias(alias) {
-		s.writeError(w, r, badRequest("alias", "bad-alias", "alias must be 1..64 characters of [A-Za-z0-9._-], starting with a letter, and not \"latest\""), nil)
 		return
 	}
 	ref, err := readAliasBody(r.Body)
@@ -290,14 +297,9 @@ func readAliasBody(body io.Reader) (string, error) {
 
 // deleteAlias answers DELETE /v1/models/{name}/aliases/{alias}.
 func (s *Server) deleteAlias(w http.ResponseWriter, r *http.Request, t *modelgate.Token) {
-	name, err := s.pathName(r)
+	name, alias, err := s.pathAlias(r)
 	if err != nil {
 		s.writeError(w, r, err, nil)
-		return
-	}
-	alias := r.PathValue("alias")
-	if !validAlias(alias) {
-		s.writeError(w, r, badRequest("alias", "bad-alias", "invalid alias name"), nil)
 		return
 	}
 	if err := s.store.DeleteAlias(r.Context(), actor(t), name, alias); err != nil {
