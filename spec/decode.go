@@ -71,7 +71,7 @@ func decodeJSON(data []byte, lim modelgate.Limits) (*Spec, *modelgate.Error) {
 	if err := json.Unmarshal(data, s, strictOptions("")); err != nil {
 		return nil, convertError(err, "", "")
 	}
-	if err := checkEmptyLists(s.Layers, "/layers", 0); err != nil {
+	if err := checkEmptyLists(s.Layers, "/layers"); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -81,11 +81,9 @@ func decodeJSON(data []byte, lim modelgate.Limits) (*Spec, *modelgate.Error) {
 // output_padding: omitting the member selects the default, and [] would be
 // a second, ambiguous spelling of it (the JSON Schema refuses it too). The
 // decoder leaves an absent member nil and makes [] an empty non-nil slice.
-// Recursion is bounded by the nesting depth checkSyntax allowed.
-func checkEmptyLists(ls Layers, ptr string, depth int) *modelgate.Error {
-	if depth > maxMarshalDepth {
-		return nil // Validate reports the depth
-	}
+// Recursion is bounded by the nesting depth checkSyntax allowed (each
+// level of layers is at least two levels of JSON).
+func checkEmptyLists(ls Layers, ptr string) *modelgate.Error {
 	for i, l := range ls {
 		w := ptr + "/" + strconv.Itoa(i)
 		if name := emptyList(l); name != "" {
@@ -95,10 +93,10 @@ func checkEmptyLists(ls Layers, ptr string, depth int) *modelgate.Error {
 		var err *modelgate.Error
 		switch l := l.(type) {
 		case *Skip:
-			err = checkEmptyLists(l.Layers, w+"/layers", depth+1)
+			err = checkEmptyLists(l.Layers, w+"/layers")
 		case *Parallel:
 			for b, br := range l.Branches {
-				if err = checkEmptyLists(br, w+"/branches/"+strconv.Itoa(b), depth+1); err != nil {
+				if err = checkEmptyLists(br, w+"/branches/"+strconv.Itoa(b)); err != nil {
 					break
 				}
 			}
