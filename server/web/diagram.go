@@ -71,7 +71,11 @@ func diagram(a *analysisInfo) template.HTML {
 		if l.Params > 0 {
 			params = formatCount(l.Params) + " params"
 		}
-		box(&b, row, l.Depth, "layer k-"+layerCategory(l.Type), l.Type, params, formatShape(l.In)+" → "+formatShape(l.Out), title)
+		heading := l.Type
+		if l.Detail != "" {
+			heading += " · " + l.Detail
+		}
+		box(&b, row, l.Depth, "layer k-"+layerCategory(l.Type), heading, params, formatShape(l.In)+" → "+formatShape(l.Out), title)
 	}
 	if extra > 0 {
 		row++

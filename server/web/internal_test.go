@@ -260,3 +260,19 @@ func TestArrayDepthAndExample(t *testing.T) {
 		t.Errorf("topK: %+v", got)
 	}
 }
+
+func TestAnnotate(t *testing.T) {
+	t.Parallel()
+	spec := []byte(`{"layers":[{"type":"conv","kernel":[3,3],"activation":"relu"},{"type":"dense","activation":"identity"},
+		{"type":"skip","combine":"add","layers":[{"type":"dense","activation":"tanh"}]},{"type":"a~/b"}],"x~/y":{"kernel":[5]}}`)
+	a := &analysisInfo{Layers: []layerInfo{{Pointer: "/layers/0"}, {Pointer: "/layers/1"}, {Pointer: "/layers/2"},
+		{Pointer: "/layers/2/layers/0"}, {Pointer: "/layers/9"}, {Pointer: "/x~0~1y"}, {Pointer: "bad"}}}
+	annotate(a, spec)
+	want := []string{"3×3 · relu", "", "add", "tanh", "", "5", ""}
+	for i, l := range a.Layers {
+		if l.Detail != want[i] {
+			t.Errorf("%s: %q, want %q", l.Pointer, l.Detail, want[i])
+		}
+	}
+	annotate(a, []byte("not json")) // no panic
+}

@@ -160,6 +160,7 @@ type analysisInfo struct {
 type layerInfo struct {
 	Pointer string `json:"pointer"`
 	Type    string `json:"type"`
+	Detail  string `json:"-"` // kernel and activation, from the spec (annotate)
 	Depth   int    `json:"depth"`
 	In      []int  `json:"in"`
 	Out     []int  `json:"out"`
@@ -193,6 +194,7 @@ func (u *UI) loadModel(r *http.Request, usr *user, name, ref string) (*modelData
 		}
 	}
 	if a := d.Report.Analysis; a != nil {
+		annotate(a, d.Detail.Spec)
 		d.Diagram = diagram(a)
 	}
 	d.Image = imageGeometryOf(d.Spec.Input.Shape)
