@@ -30,12 +30,19 @@ type panelPlan struct {
 	wp     []*gemm.PackedA // per group: [fg, k] weights, packed
 	bufs   bufPool         // per-goroutine scratch
 
-	// Stride-1 (extended) path; ext is false for the strided path.
-	ext      bool
-	hp, wpad int   // padded height and width
-	extLen   int   // OH*wpad extended output positions
-	offs     []int // per column-matrix row: offset of its tap in the padded image
-	padLen   int   // padded image plus slack for the last panel's reads
+	// Extended path (every conv but the unpadded 1×1 stride-1 one, which
+	// needs no gathering); ext is false for the taps path.
+	ext       bool
+	hp, wpad  int   // padded height and width
+	hph, rowW int   // rows and row width of one phase image (stride 1: hp, wpad)
+	extLen    int   // OH*rowW extended output positions
+	offs      []int // per column-matrix row: offset of its tap in the phase images
+	maxOff    int   // largest of offs
+	// Strided: the input columns some tap reads, their offsets from the
+	// start of a phase row, and which row phases a tap reads.
+	colSrc, colDst []int
+	rowUsed        []bool
+	padLen         int // phase images plus slack for the last panel's reads
 }
 
 // planPanels packs the weights and plans the column panels.
@@ -46,27 +53,62 @@ func (c *convOp) planPanels() {
 	for gi := range c.groups {
 		p.wp = append(p.wp, gemm.PackA(c.fg, k, c.w[gi*c.fg*k:(gi+1)*c.fg*k], k))
 	}
-	pointwise := g.KH == 1 && g.KW == 1 && g.PT+g.PB+g.PL+g.PR == 0
-	if g.SH == 1 && g.SW == 1 && !pointwise {
-		p.ext = true
-		p.hp, p.wpad = g.H+g.PT+g.PB, g.W+g.PL+g.PR
-		p.extLen = g.OH * p.wpad
-		plane := p.hp * p.wpad
-		for ch := range g.C {
-			for kh := range g.KH {
-				for kw := range g.KW {
-					p.offs = append(p.offs, ch*plane+kh*g.DH*p.wpad+kw*g.DW)
-				}
-			}
-		}
-		p.panels = (p.extLen + p.nr - 1) / p.nr
-		// The last panel reads up to panels*nr-1 + the largest offset.
-		p.padLen = max(g.C*plane, p.panels*p.nr+p.offs[len(p.offs)-1])
+	pointwise := g.KH == 1 && g.KW == 1 && g.PT+g.PB+g.PL+g.PR == 0 && g.SH == 1 && g.SW == 1
+	if !pointwise {
+		p.planExt(g)
 	} else {
 		p.taps = kernels.Taps(g)
 		p.panels = (g.OH*g.OW + p.nr - 1) / p.nr
 	}
 	c.panel = p
+}
+
+// planExt plans the extended path. The padded image is split into SH×SW
+// phase images (row parity × column parity for stride 2), each C planes
+// of hph×rowW: padded cell (r, q) goes to phase (r%SH, q%SW) at
+// (r/SH, q/SW). Tap (c, kh, kw) of output (oh, ow) reads padded cell
+// (oh·SH+kh·DH, ow·SW+kw·DW), which is phase ((kh·DH)%SH, (kw·DW)%SW) at
+// (oh+(kh·DH)/SH, ow+(kw·DW)/SW): at extended position j = oh·rowW+ow it
+// is j plus a per-tap offset, so every panel row is one contiguous copy.
+// For stride 1 there is one phase: the padded image itself.
+func (p *panelPlan) planExt(g kernels.Geom2D) {
+	p.ext = true
+	p.hp, p.wpad = g.H+g.PT+g.PB, g.W+g.PL+g.PR
+	p.hph, p.rowW = (p.hp+g.SH-1)/g.SH, (p.wpad+g.SW-1)/g.SW
+	p.extLen = g.OH * p.rowW
+	plane := p.hph * p.rowW
+	phase := g.C * plane
+	for ch := range g.C {
+		for kh := range g.KH {
+			for kw := range g.KW {
+				dh, dw := kh*g.DH, kw*g.DW
+				off := ((dh%g.SH)*g.SW+dw%g.SW)*phase + ch*plane + (dh/g.SH)*p.rowW + dw/g.SW
+				p.offs = append(p.offs, off)
+				p.maxOff = max(p.maxOff, off)
+			}
+		}
+	}
+	p.panels = (p.extLen + p.nr - 1) / p.nr
+	// The last panel reads up to panels*nr-1 + the largest offset.
+	p.padLen = max(g.SH*g.SW*phase, p.panels*p.nr+p.maxOff)
+	if g.SH != 1 || g.SW != 1 {
+		// Only the phases some tap reads are filled (a 1×1 stride-2
+		// convolution reads one phase of four).
+		colUsed := make([]bool, g.SW)
+		p.rowUsed = make([]bool, g.SH)
+		for kw := range g.KW {
+			colUsed[kw*g.DW%g.SW] = true
+		}
+		for kh := range g.KH {
+			p.rowUsed[kh*g.DH%g.SH] = true
+		}
+		for iw := range g.W {
+			if q := g.PL + iw; colUsed[q%g.SW] {
+				p.colSrc = append(p.colSrc, iw)
+				p.colDst = append(p.colDst, (q%g.SW)*phase+q/g.SW)
+			}
+		}
+	}
 }
 
 // forwardPanels runs the convolution panel by panel.
@@ -127,25 +169,44 @@ func (c *convOp) panelRange(ctx context.Context, p *panelPlan, in, out []float32
 			padded = sg
 		}
 		j0 := pi * p.nr
-		gatherRows(panel, img[j0:], p.offs, p.nr)
+		gatherRows(panel, img[j0:], p.offs, p.maxOff, p.nr)
 		gemm.MulPanelFull(p.wp[gi], panel, tile, p.nr)
 		c.storeExt(p, tile, y, j0, gi)
 	}
 	return nil
 }
 
-// padImage copies the group image x (C×H×W) into the interior of img, C
-// planes of hp×wpad. The borders and the slack past the planes are never
-// written: the scratch comes from this op's own pool, always with the same
-// size and layout, and starts zeroed (make), so they stay zero.
+// padImage copies the group image x (C×H×W) into the interior of the
+// phase images in img (see planExt). The borders and the slack past the
+// images are never written: the scratch comes from this op's own pool,
+// always with the same size and layout, and starts zeroed (make), so they
+// stay zero.
 func (c *convOp) padImage(p *panelPlan, x, img []float32) {
 	g := c.g
-	plane := p.hp * p.wpad
+	plane := p.hph * p.rowW
+	if g.SH == 1 && g.SW == 1 {
+		for ch := range g.C {
+			dst := img[ch*plane+g.PT*p.wpad+g.PL:]
+			src := x[ch*g.H*g.W : (ch+1)*g.H*g.W]
+			for ih := range g.H {
+				copy(dst[ih*p.wpad:ih*p.wpad+g.W], src[ih*g.W:(ih+1)*g.W])
+			}
+		}
+		return
+	}
+	phase := g.C * plane
 	for ch := range g.C {
-		dst := img[ch*plane+g.PT*p.wpad+g.PL:]
-		src := x[ch*g.H*g.W : (ch+1)*g.H*g.W]
 		for ih := range g.H {
-			copy(dst[ih*p.wpad:ih*p.wpad+g.W], src[ih*g.W:(ih+1)*g.W])
+			r := g.PT + ih
+			if !p.rowUsed[r%g.SH] {
+				continue
+			}
+			rowBase := (r%g.SH)*g.SW*phase + ch*plane + (r/g.SH)*p.rowW
+			src := x[(ch*g.H+ih)*g.W : (ch*g.H+ih+1)*g.W]
+			dst := img[rowBase:]
+			for i, iw := range p.colSrc {
+				dst[p.colDst[i]] = src[iw]
+			}
 		}
 	}
 }
@@ -164,8 +225,8 @@ func (c *convOp) storeExt(p *panelPlan, tile, y []float32, j0, gi int) {
 	maxT, maxY := 0, 0
 	end := min(j0+p.nr, p.extLen)
 	for j := j0; j < end; {
-		oh, ow := j/p.wpad, j%p.wpad
-		run := min(p.wpad-ow, end-j)
+		oh, ow := j/p.rowW, j%p.rowW
+		run := min(p.rowW-ow, end-j)
 		if valid := min(run, g.OW-ow); valid > 0 {
 			if len(runs) == len(buf) {
 				c.storeExtGo(p, tile, y, j0, gi)
@@ -195,8 +256,8 @@ func (c *convOp) storeExtGo(p *panelPlan, tile, y []float32, j0, gi int) {
 	ohw := g.OH * g.OW
 	end := min(j0+p.nr, p.extLen)
 	for j := j0; j < end; {
-		oh, ow := j/p.wpad, j%p.wpad
-		run := min(p.wpad-ow, end-j)
+		oh, ow := j/p.rowW, j%p.rowW
+		run := min(p.rowW-ow, end-j)
 		if valid := min(run, g.OW-ow); valid > 0 {
 			t0, y0 := j-j0, oh*g.OW+ow
 			for f := range c.fg {

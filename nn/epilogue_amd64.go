@@ -38,15 +38,14 @@ func vecAddReLU(y, b []float32) int {
 func gatherRowsAVX2(dst, src []float32, offs []int, nr int)
 
 // gatherRows sets dst[q*nr+i] = src[offs[q]+i] for i < nr: the rows of a
-// stride-1 convolution panel. offs must be non-decreasing (the last is the
-// largest) and non-negative.
-func gatherRows(dst, src []float32, offs []int, nr int) {
+// convolution panel. Every offset is in [0, maxOff].
+func gatherRows(dst, src []float32, offs []int, maxOff, nr int) {
 	if len(offs) == 0 {
 		return
 	}
 	_ = dst[len(offs)*nr-1]
-	_ = src[offs[len(offs)-1]+nr-1]
-	if hasVecAct && nr%8 == 0 && offs[0] >= 0 {
+	_ = src[maxOff+nr-1]
+	if hasVecAct && nr%8 == 0 {
 		gatherRowsAVX2(dst, src, offs, nr)
 		return
 	}

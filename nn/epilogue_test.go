@@ -89,11 +89,11 @@ func TestGatherRows(t *testing.T) {
 		offs := []int{0, 1, 7, 40, 41, 100, 300}
 		got := make([]float32, len(offs)*nr)
 		want := make([]float32, len(offs)*nr)
-		gatherRows(got, src, offs, nr)
+		gatherRows(got, src, offs, 300, nr)
 		gatherRowsGo(want, src, offs, nr)
 		assertExact(t, got, want)
 	}
-	gatherRows(nil, src, nil, 8)
+	gatherRows(nil, src, nil, 0, 8)
 }
 
 // TestStoreRuns checks storeRuns against the portable loop, with and
