@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+
 	"context"
 	"errors"
 	"fmt"
+	"github.com/modelgate/modelgate/sandbox/legacy"
 	"io"
 	"os"
 	"path/filepath"
@@ -159,4 +162,21 @@ func writePackage(ctx context.Context, dir string, res *flux.Result) error {
 	}
 	os.Remove(dir) // an empty directory may stand in the way of the rename
 	return os.Rename(tmp, dir)
+}
+
+// fluxLegacy converts a legacy Flux file for serve's sandboxed converter
+// (sandbox/legacy.Func): the same flux.Convert as "modelgate convert",
+// with the server's budgets and no input shape or lambda option. On a
+// refusal the scan report travels with the problems.
+func fluxLegacy(ctx context.Context, data []byte, lim modelgate.Limits) (*legacy.Result, error) {
+	res, err := flux.Convert(ctx, data, flux.Options{Limits: lim})
+	if err != nil {
+		if res != nil && res.Report != nil {
+			if rj, jerr := json.Marshal(res.Report); jerr == nil {
+				return &legacy.Result{Report: rj}, err
+			}
+		}
+		return nil, err
+	}
+	return legacy.Package(res.Spec, res.Tensors, res.Report)
 }
