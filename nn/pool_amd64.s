@@ -7,10 +7,16 @@
 	VMAXPS b, a, t \
 	VANDPS t, d, d
 
+// SMAX is GOMAX for the low lane.
+#define SMAX(a, b, d, t) \
+	VMAXSS a, b, d \
+	VMAXSS b, a, t \
+	VANDPS t, d, d
+
 // func maxPool2x2AVX2(out, r0, r1 []float32) int
 // out[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1]) for blocks of 8
-// outputs; stops before the first block with a NaN (left to the caller)
-// or with fewer than 8 outputs left, and returns how many it wrote.
+// outputs, then one by one; stops before the first block (or output) with
+// a NaN (left to the caller) and returns how many it wrote.
 TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-80
 	MOVQ out_base+0(FP), DI
 	MOVQ out_len+8(FP), CX
@@ -20,7 +26,7 @@ TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-80
 ploop:
 	LEAQ 8(BX), DX
 	CMPQ DX, CX
-	JGT  pdone
+	JGT  ptail
 	MOVQ BX, AX
 	SHLQ $3, AX // byte offset of input pair 2*BX floats
 	VMOVUPS (SI)(AX*1), Y0
@@ -46,6 +52,29 @@ ploop:
 	VMOVUPS Y12, (DI)(BX*4)
 	ADDQ $8, BX
 	JMP  ploop
+ptail: // one output at a time; stop at a NaN
+	CMPQ BX, CX
+	JGE  pdone
+	MOVQ BX, AX
+	SHLQ $3, AX
+	VMOVSS (SI)(AX*1), X0
+	VMOVSS 4(SI)(AX*1), X1
+	VMOVSS (R8)(AX*1), X2
+	VMOVSS 4(R8)(AX*1), X3
+	VUCOMISS X0, X0
+	JPS  pdone
+	VUCOMISS X1, X1
+	JPS  pdone
+	VUCOMISS X2, X2
+	JPS  pdone
+	VUCOMISS X3, X3
+	JPS  pdone
+	SMAX(X0, X1, X4, X5)
+	SMAX(X2, X3, X6, X7)
+	SMAX(X4, X6, X8, X9)
+	VMOVSS X8, (DI)(BX*4)
+	INCQ BX
+	JMP  ptail
 pdone:
 	VZEROUPPER
 	MOVQ BX, ret+72(FP)
