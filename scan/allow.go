@@ -171,6 +171,9 @@ var dataTypes = map[string][]Layout{
 	"Base.Colon":                anyLayout(0),
 	"Random.TaskLocalRNG":       anyLayout(0),
 	"Random._GLOBAL_RNG":        anyLayout(0),
+	"Random.Xoshiro":            nil, // four or five UInt64 words of state
+	"Random.MersenneTwister":    nil, // state vectors and counters
+	"Random.DSFMT.DSFMT_state":  anyLayout(1),
 	"Base.Missing":              anyLayout(0),
 	"Core.NamedTuple":           nil, // fields = the names in its type parameters
 	"Base.Dict":                 anyLayout(2),
@@ -197,6 +200,21 @@ var dataTypes = map[string][]Layout{
 	"Flux.Optimise.ExpDecay":    anyLayout(5),
 	"Flux.Optimise.ClipValue":   anyLayout(1),
 	"Flux.Optimise.ClipNorm":    anyLayout(1),
+	"Optimisers.Leaf":           anyLayout(2, 3),
+	"Optimisers.Descent":        anyLayout(1),
+	"Optimisers.Momentum":       anyLayout(2),
+	"Optimisers.Nesterov":       anyLayout(2),
+	"Optimisers.RMSProp":        anyLayout(3, 4),
+	"Optimisers.Adam":           anyLayout(3),
+	"Optimisers.AdamW":          anyLayout(2, 3, 4),
+	"Optimisers.NAdam":          anyLayout(3),
+	"Optimisers.AdaGrad":        anyLayout(2),
+	"Optimisers.AdaMax":         anyLayout(3),
+	"Optimisers.Lion":           anyLayout(2),
+	"Optimisers.WeightDecay":    anyLayout(1),
+	"Optimisers.ClipGrad":       anyLayout(1),
+	"Optimisers.ClipNorm":       anyLayout(3),
+	"Optimisers.OptimiserChain": anyLayout(1),
 }
 
 // typeOnly are datatypes allowed as type parameters or element types but
@@ -279,7 +297,7 @@ func lookupStruct(name string) (StructRule, bool) {
 		return StructRule{KindActivation, anyLayout(0)}, true
 	}
 	if l, ok := dataTypes[name]; ok {
-		if strings.HasPrefix(name, "Flux.Optimise.") {
+		if strings.HasPrefix(name, "Flux.Optimise.") || strings.HasPrefix(name, "Optimisers.") {
 			return StructRule{KindOptimiser, l}, true
 		}
 		if strings.HasPrefix(name, "Zygote.") {

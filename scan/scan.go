@@ -495,6 +495,22 @@ func (s *scanner) cycles(g *juliabson.Graph) {
 	}
 }
 
+// optimiserTree reports whether a NamedTuple's first leaf struct is an
+// Optimisers.Leaf (the state of Optimisers.setup).
+func optimiserTree(v juliabson.Value) bool {
+	found := false
+	juliabson.Walk(v, nil, func(_ *juliabson.Path, x juliabson.Value) bool {
+		if found {
+			return false
+		}
+		if t := juliabson.TypeOf(x); t != nil && t.Name() == "Optimisers.Leaf" {
+			found = true
+		}
+		return true
+	})
+	return found
+}
+
 // classifyKeys fills ModelKeys and ParamKeys and the key-level notes.
 func (s *scanner) classifyKeys(g *juliabson.Graph) {
 	for _, e := range g.Top {
@@ -591,5 +607,9 @@ func plainValue(v juliabson.Value) bool {
 
 func optimiser(v juliabson.Value) bool {
 	t := juliabson.TypeOf(v)
-	return t != nil && strings.HasPrefix(t.Name(), "Flux.Optimise.")
+	if t == nil {
+		return false
+	}
+	n := t.Name()
+	return strings.HasPrefix(n, "Flux.Optimise.") || strings.HasPrefix(n, "Optimisers.") || (n == "Core.NamedTuple" && optimiserTree(v))
 }
