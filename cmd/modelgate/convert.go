@@ -165,11 +165,12 @@ func writePackage(ctx context.Context, dir string, res *flux.Result) error {
 }
 
 // fluxLegacy converts a legacy Flux file for serve's sandboxed converter
-// (sandbox/legacy.Func): the same flux.Convert as "modelgate convert",
-// with the server's budgets and no input shape or lambda option. On a
-// refusal the scan report travels with the problems.
-func fluxLegacy(ctx context.Context, data []byte, lim modelgate.Limits) (*legacy.Result, error) {
-	res, err := flux.Convert(ctx, data, flux.Options{Limits: lim})
+// (sandbox/legacy): the same flux.Convert as "modelgate convert". opt
+// carries the server's budgets and the upload's options (Key,
+// InputShape, AllowKnownLambdas: the fields of server.ConvertOptions). On
+// a refusal the scan report travels with the problems.
+func fluxLegacy(ctx context.Context, data []byte, opt flux.Options) (*legacy.Result, error) {
+	res, err := flux.Convert(ctx, data, opt)
 	if err != nil {
 		if res != nil && res.Report != nil {
 			if rj, jerr := json.Marshal(res.Report); jerr == nil {
