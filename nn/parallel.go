@@ -22,10 +22,11 @@ func parallelFor(ctx context.Context, threads, count, work int, fn func(ctx cont
 	}
 	errs := make([]error, threads)
 	var wg sync.WaitGroup
-	for t := range threads {
+	for t := 1; t < threads; t++ {
 		lo, hi := t*count/threads, (t+1)*count/threads
 		wg.Go(func() { errs[t] = fn(ctx, lo, hi) })
 	}
+	errs[0] = fn(ctx, 0, count/threads) // the first chunk on the caller
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
