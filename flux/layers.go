@@ -117,6 +117,8 @@ func (c *converter) layer(st *juliabson.Struct, name string, ps *[]*param, depth
 		l = c.dropout(f)
 	case "Flux.Embedding":
 		l, p, err = c.embedding(st, f)
+	case "Flux.Upsample":
+		l, err = c.upsample(st, f)
 	case "Flux.SkipConnection":
 		l, p, err = c.skip(st, f, depth)
 	case "Flux.Parallel":
@@ -176,4 +178,36 @@ func (c *converter) dropout(f []juliabson.Value) spec.Layer {
 		}
 	}
 	return &spec.Dropout{Rate: rate}
+}
+
+// upsample converts Upsample{mode} [scale, size]: scale (sW, sH) reversed;
+// a target size (size != nothing) is refused. NNlib's bilinear upsampling
+// aligns corners.
+func (c *converter) upsample(st *juliabson.Struct, f []juliabson.Value) (spec.Layer, error) {
+	if len(f) != 2 {
+		return nil, layoutErr(st, "Upsample with %d fields", len(f))
+	}
+	if _, ok := juliabson.Deref(f[1]).(*juliabson.Nothing); !ok {
+		return nil, layoutErr(f[1], "Upsample with a target size is not supported; use a scale")
+	}
+	t := st.DataType()
+	mode := ""
+	if t != nil && len(t.Params) > 0 {
+		mode, _ = juliabson.AsSymbol(t.Params[0])
+	}
+	s, err := ints(f[0], "Upsample scale")
+	if n, ok := juliabson.AsInt(f[0]); ok && n >= 1 && n <= 64 {
+		s, err = []int{int(n), int(n)}, nil // Upsample(scale::Integer): every spatial axis
+	}
+	if err != nil || len(s) < 1 || len(s) > 2 {
+		return nil, layoutErr(f[0], "Upsample scale is not 1 or 2 integers")
+	}
+	c.shapeUnknown()
+	switch mode {
+	case "nearest":
+		return &spec.Upsample{Scale: reversed(s), Mode: "nearest"}, nil
+	case "bilinear":
+		return &spec.Upsample{Scale: reversed(s), Mode: "bilinear", AlignCorners: true}, nil
+	}
+	return nil, layoutErr(st, "Upsample mode %q is not supported", mode)
 }

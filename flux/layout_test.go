@@ -299,3 +299,20 @@ func TestWeightsOnlyShapeMismatch(t *testing.T) {
 		}
 	}
 }
+
+func TestUpsampleNearest(t *testing.T) {
+	t.Parallel()
+	up := doc("tag", "datatype", "name", strs("Flux", "Upsample"), "params", bson.A{doc("tag", "symbol", "name", "nearest")})
+	for _, scale := range []any{jints(3, 2), int64(2)} {
+		data := encFile(t, "model", chainOf(st(up, scale, nil)))
+		got, res := run(t, data, Options{InputShape: []int{1, 1, 2}}, []float32{1, 2})
+		l := res.Spec.Layers[0].(*spec.Upsample)
+		want := []float64{}
+		for h := 0; h < l.Scale[0]; h++ {
+			for w := 0; w < 2*l.Scale[1]; w++ {
+				want = append(want, float64(1+w/l.Scale[1]))
+			}
+		}
+		close(t, got, want, 0)
+	}
+}

@@ -2,6 +2,7 @@ package flux
 
 import (
 	"github.com/modelgate/modelgate/juliabson"
+	"github.com/modelgate/modelgate/scan"
 	"github.com/modelgate/modelgate/spec"
 )
 
@@ -164,12 +165,18 @@ func (c *converter) layerNorm(st *juliabson.Struct, f []juliabson.Value) (spec.L
 		}
 		shape := int64s2(reversed(int64s(sd)))
 		ps := []*param{{shape: shape, data: scale}}
-		b, hasBias, err := c.bias(ds.Fields[1], int64(len(scale)))
-		if err != nil {
-			return nil, nil, err
-		}
-		if !hasBias {
-			b = zeros(int64(len(scale)))
+		b := zeros(int64(len(scale)))
+		if _, ok := scanFloatArray(ds.Fields[1]); ok {
+			bias, bd, err := c.floats(ds.Fields[1], "LayerNorm bias")
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := dims(ds.Fields[1], bd, "LayerNorm bias", sd...); err != nil {
+				return nil, nil, err
+			}
+			b.data = bias
+		} else if _, hasBias, err := c.bias(ds.Fields[1], int64(len(scale))); err != nil || hasBias {
+			return nil, nil, layoutErr(ds.Fields[1], "LayerNorm bias is not an array or false")
 		}
 		b.shape = shape
 		ps = append(ps, b)
@@ -208,3 +215,6 @@ func (c *converter) embedding(st *juliabson.Struct, f []juliabson.Value) (spec.L
 	c.infer(1)
 	return &spec.Embedding{Vocab: int(d[1]), Dim: int(d[0])}, []*param{{shape: []int64{d[1], d[0]}, data: w}}, nil
 }
+
+// scanFloatArray is scan.FloatArray (Tracker wrappers unwrapped).
+func scanFloatArray(v juliabson.Value) (*juliabson.Array, bool) { return scan.FloatArray(v) }

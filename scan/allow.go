@@ -119,6 +119,7 @@ var layers = map[string][]Layout{
 	"AlphaDropout":     {lay(2, 0, v(0, 13, 0)), lay(3, v(0, 13, 0), 0)},
 	"Embedding":        {lay(1, v(0, 12, 0), 0), lay(2, v(0, 16, 0), 0)},
 	"SkipConnection":   anyLayout(2),
+	"Upsample":         {lay(2, v(0, 12, 0), 0)},
 	"Parallel":         {lay(2, v(0, 12, 0), 0)},
 	"Recur":            {lay(3, 0, v(0, 12, 0)), lay(2, v(0, 12, 0), v(0, 15, 0))},
 	"RNN":              {lay(1, v(0, 15, 0), 0)},
