@@ -163,21 +163,3 @@ func writePackage(ctx context.Context, dir string, res *flux.Result) error {
 	os.Remove(dir) // an empty directory may stand in the way of the rename
 	return os.Rename(tmp, dir)
 }
-
-// fluxLegacy converts a legacy Flux file for serve's sandboxed converter
-// (sandbox/legacy): the same flux.Convert as "modelgate convert". opt
-// carries the server's budgets and the upload's options (Key,
-// InputShape, AllowKnownLambdas: the fields of server.ConvertOptions). On
-// a refusal the scan report travels with the problems.
-func fluxLegacy(ctx context.Context, data []byte, opt flux.Options) (*legacy.Result, error) {
-	res, err := flux.Convert(ctx, data, opt)
-	if err != nil {
-		if res != nil && res.Report != nil {
-			if rj, jerr := json.Marshal(res.Report); jerr == nil {
-				return &legacy.Result{Report: rj}, err
-			}
-		}
-		return nil, err
-	}
-	return legacy.Package(res.Spec, res.Tensors, res.Report)
-}
