@@ -1,12 +1,9 @@
 package main
 
 import (
-	"encoding/json"
-
 	"context"
 	"errors"
 	"fmt"
-	"github.com/modelgate/modelgate/sandbox/legacy"
 	"io"
 	"os"
 	"path/filepath"
