@@ -146,6 +146,11 @@ func (c *converter) pickKey(g *juliabson.Graph) (juliabson.Value, error) {
 	}
 	key := c.opt.Key
 	if key == "" {
+		if len(cands) == 0 && c.opt.Arch == nil && len(c.report.ParamKeys) > 0 {
+			return nil, modelgate.Errorf(modelgate.EINVALID, "file", "weights-only",
+				"the file holds weights only (key %s), no architecture: convert it with --arch SPEC (Options.Arch), a spec of the model whose params(model) these are",
+				strings.Join(c.report.ParamKeys, ", "))
+		}
 		if len(cands) != 1 {
 			return nil, modelgate.Errorf(modelgate.EINVALID, "file", "model-key",
 				"the file has %d top-level keys holding %s (%s); choose one with --key (keys: %s)",
@@ -187,7 +192,11 @@ func (c *converter) run(ctx context.Context, g *juliabson.Graph) (*Result, error
 		c.note("input shape %v inferred from the first layer; pass --input-shape to change it", in)
 	}
 	s := &spec.Spec{Format: spec.FormatV1, Name: c.name(), Input: spec.Input{Shape: slices.Clone(in)}, Layers: layers}
-	return c.finish(ctx, s, ps)
+	res, err := c.finish(ctx, s, ps)
+	if err != nil && len(c.opt.InputShape) == 0 && !isRefused(err) {
+		return nil, fmt.Errorf("%w (the input shape %v was inferred from the first layer; pass --input-shape, e.g. T,F for a sequence of T steps)", err, in)
+	}
+	return res, err
 }
 
 // name returns the spec name.
