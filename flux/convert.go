@@ -35,6 +35,13 @@ type Options struct {
 	// Arch, for weights-only files, is the architecture whose parameters
 	// the file's ordered arrays fill (its Weights member is ignored).
 	Arch *spec.Spec
+	// SwapHW converts an image model trained with the image rows in Julia
+	// dimension 1 (Images.jl matrices img[y, x], as the classic model-zoo
+	// MNIST loaders did) so that it takes upright [C, H, W] images:
+	// kernels, strides, paddings and pools are transposed and the first
+	// dense layer after the flatten has its inputs permuted. Without it,
+	// the converted model takes exactly the bytes Flux took.
+	SwapHW bool
 	// Name is the spec name; default "flux-" plus the key.
 	Name string
 	// Limits are the modelgate budgets (parameters, layers, ...); zero
@@ -192,6 +199,11 @@ func (c *converter) run(ctx context.Context, g *juliabson.Graph) (*Result, error
 		c.note("input shape %v inferred from the first layer; pass --input-shape to change it", in)
 	}
 	s := &spec.Spec{Format: spec.FormatV1, Name: c.name(), Input: spec.Input{Shape: slices.Clone(in)}, Layers: layers}
+	if c.opt.SwapHW {
+		if err := c.swapHW(s, ps); err != nil {
+			return nil, err
+		}
+	}
 	res, err := c.finish(ctx, s, ps)
 	if err != nil && len(c.opt.InputShape) == 0 && !isRefused(err) {
 		return nil, fmt.Errorf("%w (the input shape %v was inferred from the first layer; pass --input-shape, e.g. T,F for a sequence of T steps)", err, in)

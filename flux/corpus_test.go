@@ -337,3 +337,31 @@ func TestCorpus12LeNet(t *testing.T) {
 		t.Fatalf("output %d values", len(out))
 	}
 }
+
+// TestCorpus01SwapHW converts 01 with SwapHW: the model then takes the
+// upright image (the PNG's row-major bytes) and the MNIST sample as is.
+func TestCorpus01SwapHW(t *testing.T) {
+	t.Parallel()
+	res := convert(t, corpus(t, "01"), Options{AllowKnownLambdas: true, InputShape: []int{1, 28, 28}, SwapHW: true})
+	p := mustOpen(t, res)
+	out := predict(t, p, []int{1, 28, 28}, digit7RowMajor(t))
+	if k := argmax(out); k != 7 || out[k] <= 0.99 {
+		t.Fatalf("upright digit 7: got %d p=%v", k, out[k])
+	}
+	ref := mustOpen(t, convert(t, corpus(t, "01"), Options{AllowKnownLambdas: true, InputShape: []int{1, 28, 28}}))
+	px, labels := mnist(t)
+	o1 := predict(t, p, []int{1, 28, 28}, px)
+	o2 := predict(t, ref, []int{1, 28, 28}, transposeImgs(px))
+	right := 0
+	for i := range labels {
+		for k := 0; k < 10; k++ {
+			if d := math.Abs(float64(o1[i*10+k] - o2[i*10+k])); d > 1e-4 {
+				t.Fatalf("image %d class %d: swapped %v, transposed input %v", i, k, o1[i*10+k], o2[i*10+k])
+			}
+		}
+		if argmax(o1[i*10:(i+1)*10]) == int(labels[i]) {
+			right++
+		}
+	}
+	t.Logf("upright MNIST sample with SwapHW: %d of %d right; digit 7 p = %.7f", right, len(labels), out[7])
+}

@@ -316,3 +316,37 @@ func TestUpsampleNearest(t *testing.T) {
 		close(t, got, want, 0)
 	}
 }
+
+// TestSwapHWEquivalence checks that SwapHW on the upright image equals
+// the plain conversion on the transposed image, with non-square inputs,
+// asymmetric padding, unequal strides and pools.
+func TestSwapHWEquivalence(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewSource(7))
+	w, b := randArr(r, 3, 2, 2, 3), randArr(r, 3)
+	conv := st(dt("Flux", "Conv"), fn("NNlib", "#relu"), w.bson(), b.bson(), jints(2, 1), jints(2, 0, 1, 0), jints(1, 1), int64(1))
+	pool := st(dt("Flux", "MaxPool"), jints(2, 1), jints(0, 0, 0, 0), jints(2, 1))
+	// orig model input (Julia): W=6, H=5, C=2 -> conv (W: (6+2-3)/2+1=3, H: 5+1-2+1=5) -> pool (1, 5) -> 3*1*5 = 15
+	dense := st(dt("Flux", "Dense"), randArr(r, 4, 15).bson(), randArr(r, 4).bson(), fn("Base", "#identity"))
+	data := encFile(t, "model", chainOf(conv, pool, fn("Flux", "#flatten"), dense))
+	// Upright image [C=2, H=6, W=5]: the trained model saw it transposed, [2, 5, 6] row-major.
+	x := make([]float32, 2*6*5)
+	for i := range x {
+		x[i] = float32(r.Float64())
+	}
+	xt := make([]float32, len(x))
+	for c := 0; c < 2; c++ {
+		for h := 0; h < 6; h++ {
+			for ww := 0; ww < 5; ww++ {
+				xt[c*30+ww*6+h] = x[c*30+h*5+ww]
+			}
+		}
+	}
+	plain, _ := run(t, data, Options{InputShape: []int{2, 5, 6}}, xt)
+	swapped, _ := run(t, data, Options{InputShape: []int{2, 6, 5}, SwapHW: true}, x)
+	want := make([]float64, len(plain))
+	for i, v := range plain {
+		want[i] = float64(v)
+	}
+	close(t, swapped, want, 1e-5)
+}

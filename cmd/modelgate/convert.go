@@ -47,6 +47,7 @@ func cmdConvert(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	arch := fs.String("arch", "", "architecture spec (JSON or YAML) for a weights-only file")
 	shape := fs.String("input-shape", "", "per-sample input shape, comma separated, e.g. 1,28,28")
 	name := fs.String("name", "", "spec name (default: flux-KEY)")
+	swap := fs.Bool("swap-hw", false, "the model was trained on Images.jl matrices (image rows in Julia dimension 1): make it take upright C,H,W images")
 	pos, code, ok := parseArgs(fs, convertHelp, args, stdout)
 	if !ok {
 		return code
@@ -58,7 +59,7 @@ func cmdConvert(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "modelgate convert: -o OUTDIR is required")
 		return exitUsage
 	}
-	opt := flux.Options{Key: *key, AllowKnownLambdas: *lambdas, Name: *name}
+	opt := flux.Options{Key: *key, AllowKnownLambdas: *lambdas, Name: *name, SwapHW: *swap}
 	var err error
 	if opt.InputShape, err = parseShape(*shape); err != nil {
 		fmt.Fprintf(stderr, "modelgate convert: --input-shape: %v\n", err)
