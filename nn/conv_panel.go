@@ -42,7 +42,8 @@ type panelPlan struct {
 	// start of a phase row, and which row phases a tap reads.
 	colSrc, colDst []int
 	rowUsed        []bool
-	padLen         int // phase images plus slack for the last panel's reads
+	zeros          []float32 // fg zeros: the bias of a conv without one
+	padLen         int       // phase images plus slack for the last panel's reads
 }
 
 // planPanels packs the weights and plans the column panels.
@@ -55,7 +56,7 @@ func (c *convOp) planPanels() {
 	}
 	pointwise := g.KH == 1 && g.KW == 1 && g.PT+g.PB+g.PL+g.PR == 0 && g.SH == 1 && g.SW == 1
 	if !pointwise {
-		p.planExt(g)
+		p.planExt(g, c.fg)
 	} else {
 		p.taps = kernels.Taps(g)
 		p.panels = (g.OH*g.OW + p.nr - 1) / p.nr
@@ -71,8 +72,9 @@ func (c *convOp) planPanels() {
 // (oh+(kh·DH)/SH, ow+(kw·DW)/SW): at extended position j = oh·rowW+ow it
 // is j plus a per-tap offset, so every panel row is one contiguous copy.
 // For stride 1 there is one phase: the padded image itself.
-func (p *panelPlan) planExt(g kernels.Geom2D) {
+func (p *panelPlan) planExt(g kernels.Geom2D, fg int) {
 	p.ext = true
+	p.zeros = make([]float32, fg)
 	p.hp, p.wpad = g.H+g.PT+g.PB, g.W+g.PL+g.PR
 	p.hph, p.rowW = (p.hp+g.SH-1)/g.SH, (p.wpad+g.SW-1)/g.SW
 	p.extLen = g.OH * p.rowW
@@ -241,13 +243,11 @@ func (c *convOp) storeExt(p *panelPlan, tile, y []float32, j0, gi int) {
 		c.storeExtGo(p, tile, y, j0, gi)
 		return
 	}
-	for f := range c.fg {
-		var b float32
-		if c.bias != nil {
-			b = c.bias[gi*c.fg+f]
-		}
-		storeRuns(y[f*ohw:(f+1)*ohw], tile[f*p.nr:(f+1)*p.nr], runs, b, c.relu, maxT, maxY)
+	bias := p.zeros
+	if c.bias != nil {
+		bias = c.bias[gi*c.fg : (gi+1)*c.fg]
 	}
+	storeTile(y, tile, bias, runs, c.fg, ohw, p.nr, c.relu, maxT, maxY)
 }
 
 // storeExtGo is storeExt for any activation, run by run.

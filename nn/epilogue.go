@@ -43,7 +43,8 @@ func gatherRowsGo(dst, src []float32, offs []int, nr int) {
 	}
 }
 
-// storeRunsGo is the portable storeRuns.
+// storeRunsGo sets dst[y0+i] = src[t0+i] + b (then ReLU when relu) for
+// every triple (t0, y0, n) of runs and i < n.
 func storeRunsGo(dst, src []float32, runs []int, b float32, relu bool) {
 	for r := 0; r+3 <= len(runs); r += 3 {
 		t0, y0, n := runs[r], runs[r+1], runs[r+2]
@@ -52,5 +53,12 @@ func storeRunsGo(dst, src []float32, runs []int, b float32, relu bool) {
 		} else {
 			biasAdd(dst[y0:y0+n], src[t0:t0+n], b)
 		}
+	}
+}
+
+// storeTileGo is the portable storeTile.
+func storeTileGo(y, tile, bias []float32, runs []int, fg, ldy, ldt int, relu bool) {
+	for f := range fg {
+		storeRunsGo(y[f*ldy:(f+1)*ldy], tile[f*ldt:(f+1)*ldt], runs, bias[f], relu)
 	}
 }

@@ -52,26 +52,30 @@ func gatherRows(dst, src []float32, offs []int, maxOff, nr int) {
 	gatherRowsGo(dst, src, offs, nr)
 }
 
-//go:noescape
-func storeRunsAVX2(dst, src []float32, runs []int, b float32, relu int)
-
-// storeRuns sets dst[y0+i] = src[t0+i] + b (then ReLU when relu) for
-// every triple (t0, y0, n) of runs and i < n. maxT and maxY bound t0+n
-// and y0+n over the runs (checked here once).
-func storeRuns(dst, src []float32, runs []int, b float32, relu bool, maxT, maxY int) {
-	if maxT > len(src) || maxY > len(dst) {
-		panic("nn: storeRuns out of range") // a caller bug, never data
-	}
-	if hasVecAct {
-		storeRunsAVX2(dst, src, runs, b, b2i(relu))
-		return
-	}
-	storeRunsGo(dst, src, runs, b, relu)
-}
-
 func b2i(b bool) int {
 	if b {
 		return 1
 	}
 	return 0
+}
+
+//go:noescape
+func storeTileAVX2(y, tile, bias []float32, runs []int, fg, ldy, ldt, relu int)
+
+// storeTile sets, for every row f < fg and triple (t0, y0, n) of runs,
+// y[f*ldy+y0+i] = tile[f*ldt+t0+i] + bias[f] for i < n, then ReLU when
+// relu. maxT and maxY bound t0+n and y0+n over the runs (checked here
+// once, with the row strides).
+func storeTile(y, tile, bias []float32, runs []int, fg, ldy, ldt int, relu bool, maxT, maxY int) {
+	if fg <= 0 {
+		return
+	}
+	if len(bias) < fg || (fg-1)*ldt+maxT > len(tile) || (fg-1)*ldy+maxY > len(y) || maxT > ldt || maxY > ldy {
+		panic("nn: storeTile out of range") // a caller bug, never data
+	}
+	if hasVecAct {
+		storeTileAVX2(y, tile, bias, runs, fg, ldy, ldt, b2i(relu))
+		return
+	}
+	storeTileGo(y, tile, bias, runs, fg, ldy, ldt, relu)
 }

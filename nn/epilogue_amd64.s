@@ -103,61 +103,77 @@ gdone:
 	VZEROUPPER
 	RET
 
-// func storeRunsAVX2(dst, src []float32, runs []int, b float32, relu int)
-// For each triple (t0, y0, n) of runs: dst[y0+i] = src[t0+i] + b for
-// i < n, then max(., 0) (NaN kept) when relu != 0.
-TEXT ·storeRunsAVX2(SB), NOSPLIT, $0-88
-	MOVQ dst_base+0(FP), DI
-	MOVQ src_base+24(FP), SI
-	MOVQ runs_base+48(FP), R8
-	MOVQ runs_len+56(FP), CX
-	VBROADCASTSS b+72(FP), Y1
-	MOVQ relu+80(FP), R10
+// func storeTileAVX2(y, tile, bias []float32, runs []int, fg, ldy, ldt, relu int)
+// For each row f < fg and each triple (t0, y0, n) of runs:
+// y[f*ldy+y0+i] = tile[f*ldt+t0+i] + bias[f] for i < n, then max(., 0)
+// (NaN kept, -0 to +0, as Go's max) when relu != 0.
+TEXT ·storeTileAVX2(SB), NOSPLIT, $0-128
+	MOVQ y_base+0(FP), DI
+	MOVQ tile_base+24(FP), SI
+	MOVQ bias_base+48(FP), R11
+	MOVQ fg+96(FP), R12
+	MOVQ ldy+104(FP), R13
+	MOVQ ldt+112(FP), R14
+	MOVQ relu+120(FP), R10
+	SHLQ $2, R13
+	SHLQ $2, R14
 	VXORPS Y2, Y2, Y2
-srun:
+trow:
+	TESTQ R12, R12
+	JEQ  tfin
+	VBROADCASTSS (R11), Y1
+	MOVQ runs_base+72(FP), R8
+	MOVQ runs_len+80(FP), CX
+trun:
 	CMPQ CX, $3
-	JLT  sfin
+	JLT  tnextrow
 	MOVQ 0(R8), AX
 	MOVQ 8(R8), BX
 	MOVQ 16(R8), DX
 	LEAQ (SI)(AX*4), AX
 	LEAQ (DI)(BX*4), BX
-svec:
+tvec:
 	CMPQ DX, $8
-	JLT  stail
+	JLT  ttail
 	VMOVUPS (AX), Y0
 	VADDPS Y1, Y0, Y0
 	TESTQ R10, R10
-	JEQ  svst
+	JEQ  tvst
 	VMAXPS Y2, Y0, Y3
 	VCMPPS $0x03, Y0, Y0, Y4
 	VBLENDVPS Y4, Y0, Y3, Y0
-svst:
+tvst:
 	VMOVUPS Y0, (BX)
 	ADDQ $32, AX
 	ADDQ $32, BX
 	SUBQ $8, DX
-	JMP  svec
-stail:
+	JMP  tvec
+ttail:
 	TESTQ DX, DX
-	JEQ  snext
+	JEQ  tnext
 	VMOVSS (AX), X0
 	VADDSS X1, X0, X0
 	TESTQ R10, R10
-	JEQ  ssst
+	JEQ  ttst
 	VMAXSS X2, X0, X3
 	VCMPSS $0x03, X0, X0, X4
 	VBLENDVPS X4, X0, X3, X0
-ssst:
+ttst:
 	VMOVSS X0, (BX)
 	ADDQ $4, AX
 	ADDQ $4, BX
 	DECQ DX
-	JMP  stail
-snext:
+	JMP  ttail
+tnext:
 	ADDQ $24, R8
 	SUBQ $3, CX
-	JMP  srun
-sfin:
+	JMP  trun
+tnextrow:
+	ADDQ R13, DI
+	ADDQ R14, SI
+	ADDQ $4, R11
+	DECQ R12
+	JMP  trow
+tfin:
 	VZEROUPPER
 	RET

@@ -11,7 +11,7 @@ func gatherRows(dst, src []float32, offs []int, maxOff, nr int) {
 	gatherRowsGo(dst, src, offs, nr)
 }
 
-// storeRuns is storeRunsGo with the bounds checked once.
-func storeRuns(dst, src []float32, runs []int, b float32, relu bool, maxT, maxY int) {
-	storeRunsGo(dst, src, runs, b, relu)
+// storeTile is storeTileGo.
+func storeTile(y, tile, bias []float32, runs []int, fg, ldy, ldt int, relu bool, maxT, maxY int) {
+	storeTileGo(y, tile, bias, runs, fg, ldy, ldt, relu)
 }

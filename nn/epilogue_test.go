@@ -96,27 +96,6 @@ func TestGatherRows(t *testing.T) {
 	gatherRows(nil, src, nil, 0, 8)
 }
 
-// TestStoreRuns checks storeRuns against the portable loop, with and
-// without ReLU, on runs with vector blocks and scalar tails.
-func TestStoreRuns(t *testing.T) {
-	t.Parallel()
-	src := randData(64, 3)
-	src[5] = float32(math.NaN())
-	src[20] = float32(math.Copysign(0, -1))
-	runs := []int{0, 0, 3, 4, 10, 12, 17, 30, 1, 20, 40, 9}
-	for _, relu := range []bool{false, true} {
-		got := randData(64, 4)
-		want := slices.Clone(got)
-		storeRuns(got, src, runs, 0.25, relu, 29, 49)
-		storeRunsGo(want, src, runs, 0.25, relu)
-		for i := range got {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("relu %v: element %d = %v, want %v", relu, i, got[i], want[i])
-			}
-		}
-	}
-}
-
 // TestMaxPool2x2Vec checks the vectorised 2×2/2 max pool against
 // kernels.MaxPool2D bit for bit: widths with vector blocks and tails, NaN,
 // ±0 in both orders and ±Inf.
@@ -152,6 +131,26 @@ func TestMaxPool2x2Vec(t *testing.T) {
 				if math.Float32bits(out.Data[i]) != math.Float32bits(want[i]) {
 					t.Fatalf("w %d density %d: element %d = %v, want %v", w, density, i, out.Data[i], want[i])
 				}
+			}
+		}
+	}
+}
+
+// TestStoreTile checks storeTile against the portable loop.
+func TestStoreTile(t *testing.T) {
+	t.Parallel()
+	tile := randData(3*32, 5)
+	tile[7] = float32(math.NaN())
+	bias := []float32{0.5, -0.25, 0}
+	runs := []int{0, 0, 3, 4, 10, 12, 17, 30, 1, 20, 40, 9}
+	for _, relu := range []bool{false, true} {
+		got := randData(3*50, 6)
+		want := slices.Clone(got)
+		storeTile(got, tile, bias, runs, 3, 50, 32, relu, 29, 49)
+		storeTileGo(want, tile, bias, runs, 3, 50, 32, relu)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("relu %v: element %d = %v, want %v", relu, i, got[i], want[i])
 			}
 		}
 	}
