@@ -42,6 +42,7 @@ type panelPlan struct {
 	// start of a phase row, and which row phases a tap reads.
 	colSrc, colDst []int
 	rowUsed        []bool
+	colUsed        [2]bool   // stride-2 columns: whether a tap reads the even / odd phase
 	zeros          []float32 // fg zeros: the bias of a conv without one
 	padLen         int       // phase images plus slack for the last panel's reads
 }
@@ -103,6 +104,9 @@ func (p *panelPlan) planExt(g kernels.Geom2D, fg int) {
 		}
 		for kh := range g.KH {
 			p.rowUsed[kh*g.DH%g.SH] = true
+		}
+		if g.SW == 2 {
+			p.colUsed = [2]bool{colUsed[0], colUsed[1]}
 		}
 		for iw := range g.W {
 			if q := g.PL + iw; colUsed[q%g.SW] {
@@ -188,11 +192,7 @@ func (c *convOp) padImage(p *panelPlan, x, img []float32) {
 	plane := p.hph * p.rowW
 	if g.SH == 1 && g.SW == 1 {
 		for ch := range g.C {
-			dst := img[ch*plane+g.PT*p.wpad+g.PL:]
-			src := x[ch*g.H*g.W : (ch+1)*g.H*g.W]
-			for ih := range g.H {
-				copy(dst[ih*p.wpad:ih*p.wpad+g.W], src[ih*g.W:(ih+1)*g.W])
-			}
+			copyRows(img[ch*plane+g.PT*p.wpad+g.PL:], x[ch*g.H*g.W:(ch+1)*g.H*g.W], g.H, g.W, p.wpad, g.W)
 		}
 		return
 	}
@@ -205,6 +205,10 @@ func (c *convOp) padImage(p *panelPlan, x, img []float32) {
 			}
 			rowBase := (r%g.SH)*g.SW*phase + ch*plane + (r/g.SH)*p.rowW
 			src := x[(ch*g.H+ih)*g.W : (ch*g.H+ih+1)*g.W]
+			if g.SW == 2 {
+				deinterleave2(img[rowBase:], img[rowBase+phase:], src, g.PL, p.colUsed)
+				continue
+			}
 			dst := img[rowBase:]
 			for i, iw := range p.colSrc {
 				dst[p.colDst[i]] = src[iw]
@@ -267,5 +271,22 @@ func (c *convOp) storeExtGo(p *panelPlan, tile, y []float32, j0, gi int) {
 			}
 		}
 		j += run
+	}
+}
+
+// deinterleave2 splits one input row of a stride-2 convolution into its
+// column phases: padded column q = pl+iw goes to even[q/2] (q even) or
+// odd[q/2] (q odd); a phase no tap reads is skipped.
+func deinterleave2(even, odd, src []float32, pl int, used [2]bool) {
+	first := pl & 1 // iw of the first even q
+	if used[0] {
+		for iw := first; iw < len(src); iw += 2 {
+			even[(pl+iw)>>1] = src[iw]
+		}
+	}
+	if used[1] {
+		for iw := 1 - first; iw < len(src); iw += 2 {
+			odd[(pl+iw)>>1] = src[iw]
+		}
 	}
 }

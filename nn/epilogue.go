@@ -62,3 +62,10 @@ func storeTileGo(y, tile, bias []float32, runs []int, fg, ldy, ldt int, relu boo
 		storeRunsGo(y[f*ldy:(f+1)*ldy], tile[f*ldt:(f+1)*ldt], runs, bias[f], relu)
 	}
 }
+
+// copyRowsGo sets dst[r*ldd+i] = src[r*lds+i] for r < rows and i < w.
+func copyRowsGo(dst, src []float32, rows, w, ldd, lds int) {
+	for r := range rows {
+		copy(dst[r*ldd:r*ldd+w], src[r*lds:r*lds+w])
+	}
+}

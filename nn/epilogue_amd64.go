@@ -79,3 +79,24 @@ func storeTile(y, tile, bias []float32, runs []int, fg, ldy, ldt int, relu bool,
 	}
 	storeTileGo(y, tile, bias, runs, fg, ldy, ldt, relu)
 }
+
+//go:noescape
+func copyRowsAVX2(dst, src []float32, rows, w, ldd, lds int)
+
+// copyRows sets dst[r*ldd+i] = src[r*lds+i] for r < rows and i < w.
+func copyRows(dst, src []float32, rows, w, ldd, lds int) {
+	if rows <= 0 || w <= 0 {
+		return
+	}
+	_ = dst[(rows-1)*ldd+w-1]
+	_ = src[(rows-1)*lds+w-1]
+	if w == ldd && w == lds {
+		copy(dst[:rows*w], src[:rows*w]) // contiguous
+		return
+	}
+	if hasVecAct && w <= ldd && w <= lds {
+		copyRowsAVX2(dst, src, rows, w, ldd, lds)
+		return
+	}
+	copyRowsGo(dst, src, rows, w, ldd, lds)
+}

@@ -177,3 +177,42 @@ tnextrow:
 tfin:
 	VZEROUPPER
 	RET
+
+// func copyRowsAVX2(dst, src []float32, rows, w, ldd, lds int)
+// dst[r*ldd+i] = src[r*lds+i] for r < rows, i < w.
+TEXT ·copyRowsAVX2(SB), NOSPLIT, $0-80
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ rows+48(FP), R8
+	MOVQ w+56(FP), R9
+	MOVQ ldd+64(FP), R10
+	MOVQ lds+72(FP), R11
+	SHLQ $2, R10
+	SHLQ $2, R11
+crow:
+	TESTQ R8, R8
+	JEQ  cfin
+	XORQ BX, BX
+cvec:
+	LEAQ 8(BX), DX
+	CMPQ DX, R9
+	JGT  ctail
+	VMOVUPS (SI)(BX*4), Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	MOVQ DX, BX
+	JMP  cvec
+ctail:
+	CMPQ BX, R9
+	JGE  cnext
+	MOVL (SI)(BX*4), AX
+	MOVL AX, (DI)(BX*4)
+	INCQ BX
+	JMP  ctail
+cnext:
+	ADDQ R10, DI
+	ADDQ R11, SI
+	DECQ R8
+	JMP  crow
+cfin:
+	VZEROUPPER
+	RET

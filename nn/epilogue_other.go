@@ -15,3 +15,6 @@ func gatherRows(dst, src []float32, offs []int, maxOff, nr int) {
 func storeTile(y, tile, bias []float32, runs []int, fg, ldy, ldt int, relu bool, maxT, maxY int) {
 	storeTileGo(y, tile, bias, runs, fg, ldy, ldt, relu)
 }
+
+// copyRows is copyRowsGo.
+func copyRows(dst, src []float32, rows, w, ldd, lds int) { copyRowsGo(dst, src, rows, w, ldd, lds) }

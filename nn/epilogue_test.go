@@ -155,3 +155,19 @@ func TestStoreTile(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyRows checks copyRows against the portable loop and that it
+// leaves the gaps between rows alone.
+func TestCopyRows(t *testing.T) {
+	t.Parallel()
+	src := randData(200, 7)
+	for _, w := range []int{1, 7, 8, 9, 17, 32} {
+		got := randData(300, 8)
+		want := slices.Clone(got)
+		for _, ld := range [][2]int{{w + 3, w + 1}, {w, w}, {w, w + 2}} {
+			copyRows(got, src, 5, w, ld[0], ld[1])
+			copyRowsGo(want, src, 5, w, ld[0], ld[1])
+			assertExact(t, got, want)
+		}
+	}
+}
