@@ -13,9 +13,16 @@ import (
 
 // fakeConverter stands in for the sandboxed Flux converter: files starting
 // with "good" convert to a test model, anything else is refused.
-type fakeConverter struct{ m *testModel }
+// The options of each call go to seen when it is not nil.
+type fakeConverter struct {
+	m    *testModel
+	seen chan<- server.ConvertOptions
+}
 
-func (f fakeConverter) Convert(ctx context.Context, data []byte, lim modelgate.Limits) (*server.Converted, error) {
+func (f fakeConverter) Convert(ctx context.Context, data []byte, opt server.ConvertOptions) (*server.Converted, error) {
+	if f.seen != nil {
+		f.seen <- opt
+	}
 	if !bytes.HasPrefix(data, []byte("good")) {
 		return &server.Converted{Report: json.RawMessage(`{"rejected": [{"path": "model", "reason": "serialized function"}]}`)},
 			modelgate.Problems{modelgate.Errorf(modelgate.EUNSUPPORTED, "model", "function-not-allowed", "a serialized Julia function")}
@@ -32,7 +39,7 @@ func TestLegacyUploadSeam(t *testing.T) {
 	st, bl := openSQLite(t)
 	cfg := server.Default()
 	cfg.Addr, cfg.TempDir = "127.0.0.1:0", t.TempDir()
-	srv, err := server.New(cfg, server.Deps{Store: st, Blobs: bl, Converter: fakeConverter{m}})
+	srv, err := server.New(cfg, server.Deps{Store: st, Blobs: bl, Converter: fakeConverter{m: m}})
 	if err != nil {
 		t.Fatal(err)
 	}

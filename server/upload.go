@@ -28,8 +28,8 @@ type Converter interface {
 	// Convert returns the package, or an error carrying the problems that
 	// refused the file (a modelgate.Problems or *modelgate.Error). The
 	// returned *Converted may be non-nil with an error, to carry the scan
-	// report of a refused file.
-	Convert(ctx context.Context, data []byte, lim modelgate.Limits) (*Converted, error)
+	// report of a refused file. opt has passed [ConvertOptions.Check].
+	Convert(ctx context.Context, data []byte, opt ConvertOptions) (*Converted, error)
 }
 
 // Converted is a converted legacy file.
@@ -49,6 +49,10 @@ type uploadForm struct {
 	hasSpec bool
 	hasFile bool
 	spooled []string
+	// convOpt holds the conversion options given (Limits unset);
+	// convParts names their parts.
+	convOpt   ConvertOptions
+	convParts []string
 }
 
 func (f *uploadForm) cleanup() {
@@ -97,7 +101,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, t *modelgate.Tok
 }
 
 // readUpload reads the multipart form: "name", and "spec" + "weights" or
-// "file". Each part may appear once; unknown parts are refused.
+// "file" with the optional conversion options "input_shape", "key" and
+// "allow_known_lambdas". Each part may appear once; unknown parts are
+// refused.
 func (s *Server) readUpload(ctx context.Context, r *http.Request) (*uploadForm, error) {
 	f := &uploadForm{}
 	mr, err := r.MultipartReader()
@@ -125,6 +131,8 @@ func (s *Server) readUpload(ctx context.Context, r *http.Request) (*uploadForm, 
 	switch {
 	case f.hasFile && (f.hasSpec || f.weights != nil):
 		return f, badRequest("", "mixed-upload", `send either "spec" and "weights" or "file", not both`)
+	case !f.hasFile && len(f.convParts) > 0:
+		return f, badRequest(f.convParts[0], "option-without-file", "part %q applies only to a legacy \"file\" upload", f.convParts[0])
 	case !f.hasFile && (!f.hasSpec || f.weights == nil):
 		return f, badRequest("", "missing-part", `an upload needs "spec" and "weights" parts (or a legacy "file")`)
 	case f.name != "" && !validName(f.name):
@@ -150,8 +158,14 @@ func (s *Server) readPart(ctx context.Context, f *uploadForm, name string, p *mu
 		return err
 	case "weights":
 		return s.spoolWeights(ctx, f, p)
+	case "input_shape", "key", "allow_known_lambdas":
+		b, err := readCapped(p, 1024, name)
+		if err != nil {
+			return err
+		}
+		return readConvertPart(f, name, b)
 	}
-	return badRequest(name, "unknown-part", "unknown part %q (want name, spec, weights or file)", name)
+	return badRequest(name, "unknown-part", "unknown part %q (want name, spec, weights, file, input_shape, key or allow_known_lambdas)", name)
 }
 
 // readCapped reads at most max bytes of a part, failing with ELIMIT past it.
@@ -204,7 +218,9 @@ func (s *Server) uploadLegacy(ctx context.Context, w http.ResponseWriter, r *htt
 			"this server does not convert legacy files; convert with \"modelgate convert\" and upload the package"), nil)
 		return
 	}
-	c, err := s.conv.Convert(ctx, f.legacy, s.cfg.Limits)
+	opt := f.convOpt
+	opt.Limits = s.cfg.Limits
+	c, err := s.conv.Convert(ctx, f.legacy, opt)
 	var report json.RawMessage
 	if c != nil {
 		report = c.Report

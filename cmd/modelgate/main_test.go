@@ -17,9 +17,13 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/modelgate/modelgate/internal/npy"
+	"github.com/modelgate/modelgate/sandbox/legacy"
 )
 
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == legacy.ChildCommand {
+		os.Exit(runConvertChild(context.Background())) // the sandboxed child of TestLegacyUploadCorpus
+	}
 	testscript.Main(m, map[string]func(){
 		"modelgate": func() { os.Exit(Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
 		"exits":     exits,

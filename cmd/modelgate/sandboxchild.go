@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"os"
 
-	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/flux"
 	"github.com/modelgate/modelgate/sandbox"
 	"github.com/modelgate/modelgate/sandbox/legacy"
+	"github.com/modelgate/modelgate/server"
 )
 
 // runConvertChild is the hidden subcommand `modelgate __convert`, started
@@ -21,10 +21,12 @@ func runConvertChild(ctx context.Context) int {
 }
 
 // convertLegacy converts a legacy Flux .bson file inside the sandbox with
-// the default options (the single model key, no lambdas, the input shape
-// inferred). The scan report travels with the result, refused or not.
-func convertLegacy(ctx context.Context, data []byte, lim modelgate.Limits) (*legacy.Result, error) {
-	res, err := flux.Convert(ctx, data, flux.Options{Limits: lim})
+// the upload's options (those of "modelgate convert": input shape, key,
+// the known flatten lambda). The scan report travels with the result,
+// refused or not.
+func convertLegacy(ctx context.Context, data []byte, opt server.ConvertOptions) (*legacy.Result, error) {
+	res, err := flux.Convert(ctx, data, flux.Options{Limits: opt.Limits, InputShape: opt.InputShape, Key: opt.Key,
+		AllowKnownLambdas: opt.AllowKnownLambdas})
 	out := &legacy.Result{}
 	if res != nil && res.Report != nil {
 		report, merr := json.Marshal(res.Report)

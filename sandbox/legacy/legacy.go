@@ -38,7 +38,8 @@ type Result struct {
 // Func converts a legacy file. It runs inside the confined child. On
 // refusal it returns an error carrying the problems (modelgate.Problems or
 // *modelgate.Error) and, when it has one, a Result holding only the report.
-type Func func(ctx context.Context, data []byte, lim modelgate.Limits) (*Result, error)
+// opt has passed [server.ConvertOptions.Check] and its Limits are complete.
+type Func func(ctx context.Context, data []byte, opt server.ConvertOptions) (*Result, error)
 
 // Converter implements server.Converter by running the conversion in a
 // sandboxed child of Exe (normally os.Executable()).
@@ -65,14 +66,14 @@ func NewConverter(lim sandbox.Limits) (*Converter, error) {
 	return &Converter{Exe: exe, Limits: lim}, nil
 }
 
-// Convert runs the conversion of data in the sandbox.
-func (c *Converter) Convert(ctx context.Context, data []byte, lim modelgate.Limits) (*server.Converted, error) {
+// Convert runs the conversion of data in the sandbox with opt.
+func (c *Converter) Convert(ctx context.Context, data []byte, opt server.ConvertOptions) (*server.Converted, error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	req, err := encodeRequest(data, lim)
+	req, err := encodeRequest(data, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -125,11 +126,11 @@ func (c *Converter) acquire(ctx context.Context) (func(), error) {
 // It returns the exit code.
 func ServeChild(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, fn Func) int {
 	return sandbox.Serve(ctx, stdin, stdout, stderr, func(ctx context.Context, in []byte) ([]byte, error) {
-		data, lim, err := decodeRequest(in)
+		data, opt, err := decodeRequest(in)
 		if err != nil {
 			return nil, err
 		}
-		res, err := fn(ctx, data, lim)
+		res, err := fn(ctx, data, opt)
 		return encodeResult(res, err)
 	})
 }

@@ -7,19 +7,23 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/modelgate/modelgate"
 	"github.com/modelgate/modelgate/sandbox"
+	"github.com/modelgate/modelgate/server"
 )
 
 // fakeConvert stands in for the Flux converter inside the child: a file
 // "pkg" + spec + "\x00" + weights converts to that package; "evil..." is
 // refused with a scan report; "crash" panics; "open" tries to read a file
-// (which the sandbox must prevent).
-func fakeConvert(_ context.Context, data []byte, lim modelgate.Limits) (*Result, error) {
+// (which the sandbox must prevent); "limits" and "options" echo what
+// arrived.
+func fakeConvert(_ context.Context, data []byte, opt server.ConvertOptions) (*Result, error) {
+	lim := opt.Limits
 	switch {
 	case bytes.HasPrefix(data, []byte("pkg")):
 		spec, weights, ok := bytes.Cut(data[3:], []byte{0})
@@ -39,6 +43,8 @@ func fakeConvert(_ context.Context, data []byte, lim modelgate.Limits) (*Result,
 		return nil, modelgate.Errorf(modelgate.EINVALID, "", "probe", "read /etc/passwd: %v", err)
 	case string(data) == "limits":
 		return nil, modelgate.Errorf(modelgate.ELIMIT, "", "probe", "layers=%d", lim.Layers)
+	case string(data) == "options":
+		return nil, modelgate.Errorf(modelgate.EINVALID, "", "probe", "shape=%v key=%q lambdas=%v", opt.InputShape, opt.Key, opt.AllowKnownLambdas)
 	}
 	return nil, modelgate.Errorf(modelgate.EUNSUPPORTED, "byte 0", "not-bson", "not a BSON file")
 }
@@ -66,13 +72,14 @@ func TestConvertInSandbox(t *testing.T) {
 	c := converter(t)
 	ctx := context.Background()
 	lim := modelgate.DefaultLimits()
+	opts := func(lim modelgate.Limits) server.ConvertOptions { return server.ConvertOptions{Limits: lim} }
 
-	got, err := c.Convert(ctx, []byte("pkg{\"spec\":1}\x00WEIGHTS"), lim)
+	got, err := c.Convert(ctx, []byte("pkg{\"spec\":1}\x00WEIGHTS"), opts(lim))
 	if err != nil || string(got.Spec) != `{"spec":1}` || string(got.Weights) != "WEIGHTS" || !strings.Contains(string(got.Report), "layers") {
 		t.Fatalf("good file: %+v, %v", got, err)
 	}
 
-	got, err = c.Convert(ctx, []byte("evil"), lim)
+	got, err = c.Convert(ctx, []byte("evil"), opts(lim))
 	var ps modelgate.Problems
 	if !errors.As(err, &ps) || len(ps) != 2 || ps[0].Rule != "serialized-code" || ps[1].Code != modelgate.EUNSUPPORTED {
 		t.Fatalf("evil file: %v", err)
@@ -81,18 +88,23 @@ func TestConvertInSandbox(t *testing.T) {
 		t.Fatalf("evil file: the scan report is lost: %+v", got)
 	}
 
-	_, err = c.Convert(ctx, []byte("open"), lim)
+	_, err = c.Convert(ctx, []byte("open"), opts(lim))
 	if !errors.As(err, &ps) || !strings.Contains(ps[0].Message, "permission denied") {
 		t.Fatalf("the child could read /etc/passwd: %v", err)
 	}
 
 	lim.Layers = 77
-	_, err = c.Convert(ctx, []byte("limits"), lim)
+	_, err = c.Convert(ctx, []byte("limits"), opts(lim))
 	if !errors.As(err, &ps) || !strings.Contains(ps[0].Message, "layers=77") {
 		t.Fatalf("limits did not reach the child: %v", err)
 	}
 
-	_, err = c.Convert(ctx, []byte("crash"), modelgate.DefaultLimits())
+	_, err = c.Convert(ctx, []byte("options"), server.ConvertOptions{Limits: lim, InputShape: []int{1, 28, 28}, Key: "mödel", AllowKnownLambdas: true})
+	if !errors.As(err, &ps) || !strings.Contains(ps[0].Message, `shape=[1 28 28] key="mödel" lambdas=true`) {
+		t.Fatalf("options did not reach the child: %v", err)
+	}
+
+	_, err = c.Convert(ctx, []byte("crash"), opts(modelgate.DefaultLimits()))
 	var me *modelgate.Error
 	if !errors.As(err, &me) || me.Code != modelgate.EINTERNAL || me.Rule != sandbox.RuleFailed || me.Where != "file" {
 		t.Fatalf("crash: %v", err)
@@ -152,21 +164,62 @@ func TestDecodeResultRetypesProblems(t *testing.T) {
 	}
 }
 
+// hostileRequests are requests the child must refuse (a parent never
+// sends them; the child checks anyway).
+func hostileRequests(req []byte) map[string][]byte {
+	lj := []byte(`{"Layers":1}`)
+	opts := func(o string) []byte { return frame(requestMagic, lj, []byte(o), []byte("file")) }
+	return map[string][]byte{
+		"truncated":        req[:len(req)-1],
+		"trailing":         append(req[:len(req):len(req)], 0),
+		"old magic":        frame("MGCVREQ1", lj, []byte("file")),
+		"two sections":     frame(requestMagic, lj, []byte("file")),
+		"unknown limit":    frame(requestMagic, []byte(`{"Layers":1,"Evil":2}`), []byte(`{}`), nil),
+		"unknown option":   opts(`{"arch":"x"}`),
+		"duplicate option": opts(`{"key":"a","key":"b"}`),
+		"options not json": opts(`{`),
+		"options too long": opts(`{"key":"` + strings.Repeat("k", maxOptionsJSON) + `"}`),
+		"empty shape":      opts(`{"input_shape":[]}`),
+		"rank 9":           opts(`{"input_shape":[1,1,1,1,1,1,1,1,1]}`),
+		"zero dim":         opts(`{"input_shape":[1,0]}`),
+		"negative dim":     opts(`{"input_shape":[-1]}`),
+		"dim over max":     opts(`{"input_shape":[2147483649]}`),
+		"fractional dim":   opts(`{"input_shape":[1.5]}`),
+		"shape not array":  opts(`{"input_shape":"1,28,28"}`),
+		"long key":         opts(`{"key":"` + strings.Repeat("k", server.MaxConvertKey+1) + `"}`),
+		"invalid utf8 key": opts("{\"key\":\"a\xffb\"}"),
+		"control key":      opts(`{"key":"a\u0000b"}`),
+		"lambdas string":   opts(`{"allow_known_lambdas":"true"}`),
+	}
+}
+
 func TestRoundTrip(t *testing.T) {
 	lim := modelgate.DefaultLimits()
 	lim.Layers = 5
-	req, err := encodeRequest([]byte("file"), lim)
+	opt := server.ConvertOptions{Limits: lim, InputShape: []int{1, 28, 28}, Key: "model", AllowKnownLambdas: true}
+	req, err := encodeRequest([]byte("file"), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	data, got, err := decodeRequest(req)
-	if err != nil || string(data) != "file" || got.Layers != 5 {
+	if err != nil || string(data) != "file" || got.Limits.Layers != 5 || !slices.Equal(got.InputShape, opt.InputShape) ||
+		got.Key != "model" || !got.AllowKnownLambdas {
 		t.Fatalf("%q %+v %v", data, got, err)
 	}
-	for _, bad := range [][]byte{req[:len(req)-1], append(req, 0), frame(requestMagic, []byte(`{"Layers":1,"Evil":2}`), nil)} {
+	req, err = encodeRequest([]byte("f"), server.ConvertOptions{Limits: lim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err = decodeRequest(req); err != nil || got.InputShape != nil || got.Key != "" || got.AllowKnownLambdas {
+		t.Fatalf("no options: %+v %v", got, err)
+	}
+	for name, bad := range hostileRequests(req) {
 		if _, _, err := decodeRequest(bad); err == nil {
-			t.Errorf("request %q accepted", bad)
+			t.Errorf("%s: request %q accepted", name, bad)
 		}
+	}
+	if _, err := encodeRequest(nil, server.ConvertOptions{InputShape: []int{0}}); err == nil {
+		t.Error("encodeRequest sends an input shape with a zero dimension")
 	}
 	out, err := encodeResult(&Result{Spec: []byte("s"), Weights: []byte("w"), Report: json.RawMessage(`{}`)}, nil)
 	if err != nil {
@@ -212,13 +265,13 @@ func TestConverterSlots(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err = c.Convert(ctx, []byte("x"), modelgate.DefaultLimits())
+	_, err = c.Convert(ctx, []byte("x"), server.ConvertOptions{Limits: modelgate.DefaultLimits()})
 	var me *modelgate.Error
 	if !errors.As(err, &me) || me.Rule != "converter-busy" {
 		t.Fatalf("with every slot taken: %v", err)
 	}
 	release()
-	if _, err := c.Convert(context.Background(), []byte("x"), modelgate.DefaultLimits()); !errors.As(err, &me) || me.Rule != sandbox.RuleUnavailable {
+	if _, err := c.Convert(context.Background(), []byte("x"), server.ConvertOptions{Limits: modelgate.DefaultLimits()}); !errors.As(err, &me) || me.Rule != sandbox.RuleUnavailable {
 		t.Fatalf("with a free slot the child is started: %v", err)
 	}
 }

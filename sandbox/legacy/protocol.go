@@ -11,17 +11,20 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/modelgate/modelgate"
+	"github.com/modelgate/modelgate/server"
 )
 
-// Framing. A request is requestMagic, then the limits as JSON and the file,
-// each as a little-endian uint64 length and its bytes. A result is
+// Framing. A request is requestMagic, then the limits as JSON, the
+// conversion options as JSON (optionsJSON) and the file, each as a
+// little-endian uint64 length and its bytes. A result is
 // resultMagic, then four sections the same way: problems (JSON), spec,
 // report (JSON), weights. Nothing may follow the last section.
 const (
-	requestMagic = "MGCVREQ1"
+	requestMagic = "MGCVREQ2"
 	resultMagic  = "MGCVRES1"
 
 	maxLimitsJSON  = 4 << 10
+	maxOptionsJSON = 4 << 10
 	maxProblems    = 1000
 	maxProblemText = 2 << 10
 	maxReportBytes = 16 << 20
@@ -64,29 +67,54 @@ func sections(data []byte, magic string, n int) ([][]byte, error) {
 	return out, nil
 }
 
-func encodeRequest(file []byte, lim modelgate.Limits) ([]byte, error) {
-	lj, err := json.Marshal(lim)
+// optionsJSON is server.ConvertOptions without the limits, on the wire.
+type optionsJSON struct {
+	InputShape        []int  `json:"input_shape"`
+	Key               string `json:"key"`
+	AllowKnownLambdas bool   `json:"allow_known_lambdas"`
+}
+
+func encodeRequest(file []byte, opt server.ConvertOptions) ([]byte, error) {
+	if err := opt.Check(); err != nil {
+		return nil, err
+	}
+	lj, err := json.Marshal(opt.Limits)
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, len(requestMagic)+16+len(lj)+len(file))
+	oj, err := json.Marshal(optionsJSON{InputShape: opt.InputShape, Key: opt.Key, AllowKnownLambdas: opt.AllowKnownLambdas})
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, len(requestMagic)+24+len(lj)+len(oj)+len(file))
 	b = append(b, requestMagic...)
-	return appendSection(appendSection(b, lj), file), nil
+	return appendSection(appendSection(appendSection(b, lj), oj), file), nil
 }
 
-func decodeRequest(data []byte) ([]byte, modelgate.Limits, error) {
-	var lim modelgate.Limits
-	s, err := sections(data, requestMagic, 2)
+// decodeRequest parses a request strictly: bounded sections, no unknown
+// or duplicate members, options within [server.ConvertOptions.Check].
+func decodeRequest(data []byte) ([]byte, server.ConvertOptions, error) {
+	var opt server.ConvertOptions
+	s, err := sections(data, requestMagic, 3)
 	if err != nil {
-		return nil, lim, fmt.Errorf("legacy: request: %w", err)
+		return nil, opt, fmt.Errorf("legacy: request: %w", err)
 	}
-	if len(s[0]) > maxLimitsJSON {
-		return nil, lim, errors.New("legacy: request: limits too long")
+	if len(s[0]) > maxLimitsJSON || len(s[1]) > maxOptionsJSON {
+		return nil, opt, errors.New("legacy: request: limits or options too long")
 	}
-	if err := jsonv2.Unmarshal(s[0], &lim, jsonv2.RejectUnknownMembers(true)); err != nil {
-		return nil, lim, fmt.Errorf("legacy: request limits: %w", err)
+	if err := jsonv2.Unmarshal(s[0], &opt.Limits, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return nil, opt, fmt.Errorf("legacy: request limits: %w", err)
 	}
-	return s[1], lim.OrDefault(), nil
+	var oj optionsJSON
+	if err := jsonv2.Unmarshal(s[1], &oj, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return nil, opt, fmt.Errorf("legacy: request options: %w", err)
+	}
+	opt.InputShape, opt.Key, opt.AllowKnownLambdas = oj.InputShape, oj.Key, oj.AllowKnownLambdas
+	if err := opt.Check(); err != nil {
+		return nil, opt, fmt.Errorf("legacy: request options: %w", err)
+	}
+	opt.Limits = opt.Limits.OrDefault()
+	return s[2], opt, nil
 }
 
 // problemJSON is one problem on the wire.

@@ -21,8 +21,10 @@ type uploadData struct {
 	ScanJSON string
 }
 
-// uploadParts are the form fields forwarded to POST /v1/models.
-var uploadParts = map[string]bool{"name": true, "spec": true, "weights": true, "file": true}
+// uploadParts are the form fields forwarded to POST /v1/models (the
+// last three are the legacy conversion options, checked by the API).
+var uploadParts = map[string]bool{"name": true, "spec": true, "weights": true, "file": true,
+	"input_shape": true, "key": true, "allow_known_lambdas": true}
 
 // upload forwards the upload form to POST /v1/models, streaming: the
 // first part must be the CSRF token; the others are re-encoded into a new
@@ -95,8 +97,9 @@ func firstPartCSRF(mr *multipart.Reader, want string) bool {
 	return err == nil && equalSecret(string(b), want)
 }
 
-// copyParts re-encodes the allowed parts of mr into mw, dropping file
-// inputs that were left empty (browsers send them with no filename).
+// copyParts re-encodes the allowed parts of mr into mw, dropping inputs
+// that were left empty (browsers send empty file inputs with no filename,
+// and empty text inputs).
 func copyParts(mr *multipart.Reader, mw *multipart.Writer) error {
 	for {
 		p, err := mr.NextPart()
