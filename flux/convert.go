@@ -192,11 +192,19 @@ func (c *converter) run(ctx context.Context, g *juliabson.Graph) (*Result, error
 	}
 	in := c.opt.InputShape
 	if len(in) == 0 {
-		if in = c.input; len(in) == 0 {
+		in = c.input
+		switch {
+		case len(in) > 0:
+			c.note("input shape %v inferred from the first layer; pass --input-shape to change it", in)
+		case len(ps) > 0:
+			if in = inferSpatial(layers, ps); len(in) > 0 {
+				c.note("input shape %v inferred: a square input that fits the dense layer after the convolutions (the only one, or the well-known size among the few that fit); pass --input-shape to change it", in)
+			}
+		}
+		if len(in) == 0 {
 			return nil, modelgate.Errorf(modelgate.EINVALID, "file", "input-shape",
 				"Flux files do not store the input shape and this model starts with a layer whose input cannot be inferred: pass --input-shape (Options.InputShape), e.g. 1,28,28 for MNIST images (C,H,W)")
 		}
-		c.note("input shape %v inferred from the first layer; pass --input-shape to change it", in)
 	}
 	s := &spec.Spec{Format: spec.FormatV1, Name: c.name(), Input: spec.Input{Shape: slices.Clone(in)}, Layers: layers}
 	if c.opt.SwapHW {
