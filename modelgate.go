@@ -43,8 +43,11 @@ type Error struct {
 	Err     error  // underlying error; may be nil
 }
 
-// Error formats the error as "where: message (rule)".
+// Error formats the error as "where: message [rule]".
 func (e *Error) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
 	s := e.Message
 	if s == "" && e.Err != nil {
 		s = e.Err.Error()
@@ -61,7 +64,32 @@ func (e *Error) Error() string {
 }
 
 // Unwrap returns the underlying error.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
+
+// Problem is the machine-readable form of an [*Error]: the objects that the
+// CLI's --format json output and the HTTP API's error bodies both carry.
+type Problem struct {
+	Code    string `json:"code"`    // one of the E* constants
+	Where   string `json:"where"`   // JSON pointer, "byte N", tensor name, file; may be empty
+	Rule    string `json:"rule"`    // stable rule identifier; may be empty
+	Message string `json:"message"` // human-readable, including the wrapped error's text
+}
+
+// Problem returns e in its machine-readable form.
+func (e *Error) Problem() Problem {
+	msg := e.Message
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	} else if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return Problem{Code: e.Code, Where: e.Where, Rule: e.Rule, Message: msg}
+}
 
 // Errorf returns an *Error with the given code, location and rule.
 func Errorf(code, where, rule, format string, args ...any) *Error {

@@ -54,22 +54,9 @@ func badRequest(where, rule, format string, args ...any) error {
 
 // problemJSON is one problem as the API reports it; the CLI's
 // "validate --format json" prints the same objects.
-type problemJSON struct {
-	Code    string `json:"code"`
-	Where   string `json:"where,omitempty"`
-	Rule    string `json:"rule,omitempty"`
-	Message string `json:"message"`
-}
+type problemJSON = modelgate.Problem
 
-func toProblem(e *modelgate.Error) problemJSON {
-	msg := e.Message
-	if msg == "" && e.Err != nil {
-		msg = e.Err.Error()
-	} else if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return problemJSON{Code: e.Code, Where: e.Where, Rule: e.Rule, Message: msg}
-}
+func toProblem(e *modelgate.Error) problemJSON { return e.Problem() }
 
 // problemsOf flattens err into API problems; the result is never empty.
 // Errors without a code (and a Problems holding no problem) become one

@@ -24,13 +24,9 @@ Exit status: 0 valid, 1 invalid, 2 usage or I/O error.`,
 modelgate validate --format json examples/lstm`,
 }
 
-// problemJSON is one problem in --format json output.
-type problemJSON struct {
-	Where   string `json:"where"`
-	Rule    string `json:"rule"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+// problemJSON is one problem in --format json output: the same objects the
+// HTTP API answers with.
+type problemJSON = modelgate.Problem
 
 // validateJSON is the --format json output of validate.
 type validateJSON struct {
@@ -118,11 +114,7 @@ func writeProblems(w io.Writer, p modelgate.Problems) {
 func problemsJSON(p modelgate.Problems) []problemJSON {
 	out := make([]problemJSON, 0, len(p))
 	for _, e := range p {
-		msg := e.Message
-		if e.Err != nil {
-			msg = problemLine(&modelgate.Error{Message: e.Message, Err: e.Err})
-		}
-		out = append(out, problemJSON{Where: e.Where, Rule: e.Rule, Code: e.Code, Message: msg})
+		out = append(out, e.Problem())
 	}
 	return out
 }
