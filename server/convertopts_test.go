@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -128,4 +129,33 @@ func TestParseInputShape(t *testing.T) {
 	if err := (server.ConvertOptions{InputShape: []int{1, 1 << 40}}).Check(); err == nil {
 		t.Error("Check accepts a dimension over MaxDim")
 	}
+}
+
+// FuzzParseInputShape checks that every accepted shape passes Check and
+// prints back to the same text.
+func FuzzParseInputShape(f *testing.F) {
+	seeds := []string{"1,28,28", "784", "2147483648", "1,2,3,4,5,6,7,8", "", "[1,28,28]", "1, 28", "1,0", "-1", "+1", "01",
+		"1,,2", "1,", "1,1,1,1,1,1,1,1,1", "2147483649", "99999999999999999999", "0x10", "١", "1\n"}
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	if len(seeds) == 0 {
+		f.Fatal("no seeds")
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		shape, err := server.ParseInputShape(s)
+		if err != nil {
+			return
+		}
+		if err := (server.ConvertOptions{InputShape: shape}).Check(); err != nil {
+			t.Fatalf("%q parsed to %v, which Check refuses: %v", s, shape, err)
+		}
+		parts := make([]string, len(shape))
+		for i, d := range shape {
+			parts[i] = strconv.Itoa(d)
+		}
+		if back := strings.Join(parts, ","); back != s {
+			t.Fatalf("%q parsed to %v (%q)", s, shape, back)
+		}
+	})
 }

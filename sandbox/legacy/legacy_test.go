@@ -257,6 +257,36 @@ func FuzzDecodeResult(f *testing.F) {
 	})
 }
 
+// FuzzDecodeRequest checks that the child accepts only requests whose
+// options pass Check and that re-encode to the same bytes.
+func FuzzDecodeRequest(f *testing.F) {
+	good, err := encodeRequest([]byte("file"), server.ConvertOptions{Limits: modelgate.DefaultLimits(), InputShape: []int{1, 28, 28}, Key: "model"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	n := 0
+	for _, d := range hostileRequests(good) {
+		f.Add(d)
+		n++
+	}
+	if n == 0 {
+		f.Fatal("no seeds")
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, opt, err := decodeRequest(data)
+		if err != nil {
+			return
+		}
+		if err := opt.Check(); err != nil {
+			t.Fatalf("accepted options %+v that Check refuses: %v", opt, err)
+		}
+		if _, err := encodeRequest(file, opt); err != nil {
+			t.Fatalf("accepted a request that does not re-encode: %v", err)
+		}
+	})
+}
+
 func TestConverterSlots(t *testing.T) {
 	c := &Converter{Exe: "/nonexistent", MaxConcurrent: 1}
 	release, err := c.acquire(context.Background())
