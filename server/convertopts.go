@@ -22,6 +22,9 @@ type ConvertOptions struct {
 	// AllowKnownLambdas converts the known flatten lambda
 	// x -> reshape(x, :, size(x, N)), matched as data.
 	AllowKnownLambdas bool
+	// SwapHW makes an image model trained on Images.jl matrices (image
+	// rows in Julia dimension 1) take upright [C, H, W] images.
+	SwapHW bool
 }
 
 // MaxConvertKey bounds ConvertOptions.Key, in bytes.
@@ -32,6 +35,7 @@ const (
 	ruleBadInputShape = "bad-input-shape"
 	ruleBadKey        = "bad-key"
 	ruleBadLambdas    = "bad-allow-known-lambdas"
+	ruleBadSwapHW     = "bad-swap-hw"
 )
 
 // Check reports whether the options are within bounds: an input shape of
@@ -123,6 +127,8 @@ func readConvertPart(f *uploadForm, name string, b []byte) error {
 		}
 	case "allow_known_lambdas":
 		f.convOpt.AllowKnownLambdas, err = parseBoolField(name, ruleBadLambdas, b)
+	case "swap_hw":
+		f.convOpt.SwapHW, err = parseBoolField(name, ruleBadSwapHW, b)
 	}
 	if err == nil {
 		err = f.convOpt.Check()

@@ -39,22 +39,24 @@ func TestLegacyUploadOptions(t *testing.T) {
 	t.Parallel()
 	e, _, seen := convEnv(t)
 	r := e.upload(e.admin, part{"name", []byte("mnist")}, part{"file", []byte("good bson")},
-		part{"input_shape", []byte("1,28,28")}, part{"key", []byte("model")}, part{"allow_known_lambdas", []byte("true")})
+		part{"input_shape", []byte("1,28,28")}, part{"key", []byte("model")}, part{"allow_known_lambdas", []byte("true")},
+		part{"swap_hw", []byte("true")})
 	if r.status != 201 {
 		t.Fatalf("upload with options: %d %s", r.status, r.body)
 	}
 	got := <-seen
-	if !slices.Equal(got.InputShape, []int{1, 28, 28}) || got.Key != "model" || !got.AllowKnownLambdas {
+	if !slices.Equal(got.InputShape, []int{1, 28, 28}) || got.Key != "model" || !got.AllowKnownLambdas || !got.SwapHW {
 		t.Fatalf("converter got %+v", got)
 	}
 	if got.Limits != server.Default().Limits {
 		t.Fatalf("converter limits %+v, want the server's", got.Limits)
 	}
-	r = e.upload(e.admin, part{"name", []byte("plain")}, part{"file", []byte("good bson")}, part{"allow_known_lambdas", []byte("false")})
+	r = e.upload(e.admin, part{"name", []byte("plain")}, part{"file", []byte("good bson")}, part{"allow_known_lambdas", []byte("false")},
+		part{"swap_hw", []byte("false")})
 	if r.status != 201 {
 		t.Fatalf("upload without options: %d %s", r.status, r.body)
 	}
-	if got := <-seen; got.InputShape != nil || got.Key != "" || got.AllowKnownLambdas {
+	if got := <-seen; got.InputShape != nil || got.Key != "" || got.AllowKnownLambdas || got.SwapHW {
 		t.Fatalf("converter got %+v, want no options", got)
 	}
 }
@@ -93,6 +95,10 @@ func TestLegacyUploadOptionsHostile(t *testing.T) {
 		{"lambdas on", []part{file, {"allow_known_lambdas", []byte("on")}}, "bad-allow-known-lambdas"},
 		{"lambdas TRUE", []part{file, {"allow_known_lambdas", []byte("TRUE")}}, "bad-allow-known-lambdas"},
 		{"lambdas 1", []part{file, {"allow_known_lambdas", []byte("1")}}, "bad-allow-known-lambdas"},
+		{"lambdas padded", []part{file, {"allow_known_lambdas", []byte(" true")}}, "bad-allow-known-lambdas"},
+		{"swap empty", []part{file, {"swap_hw", nil}}, "bad-swap-hw"},
+		{"swap on", []part{file, {"swap_hw", []byte("on")}}, "bad-swap-hw"},
+		{"swap without file", []part{{"spec", m.spec}, {"weights", m.weights}, {"swap_hw", []byte("true")}}, "option-without-file"},
 		{"duplicate shape", []part{file, {"input_shape", []byte("1")}, {"input_shape", []byte("2")}}, "duplicate-part"},
 		{"shape without file", []part{{"spec", m.spec}, {"weights", m.weights}, {"input_shape", []byte("1,28,28")}}, "option-without-file"},
 		{"key without file", []part{{"spec", m.spec}, {"weights", m.weights}, {"key", []byte("model")}}, "option-without-file"},

@@ -101,8 +101,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, t *modelgate.Tok
 }
 
 // readUpload reads the multipart form: "name", and "spec" + "weights" or
-// "file" with the optional conversion options "input_shape", "key" and
-// "allow_known_lambdas". Each part may appear once; unknown parts are
+// "file" with the optional conversion options "input_shape", "key",
+// "allow_known_lambdas" and "swap_hw". Each part may appear once; unknown parts are
 // refused.
 func (s *Server) readUpload(ctx context.Context, r *http.Request) (*uploadForm, error) {
 	f := &uploadForm{}
@@ -158,14 +158,14 @@ func (s *Server) readPart(ctx context.Context, f *uploadForm, name string, p *mu
 		return err
 	case "weights":
 		return s.spoolWeights(ctx, f, p)
-	case "input_shape", "key", "allow_known_lambdas":
+	case "input_shape", "key", "allow_known_lambdas", "swap_hw":
 		b, err := readCapped(p, 1024, name)
 		if err != nil {
 			return err
 		}
 		return readConvertPart(f, name, b)
 	}
-	return badRequest(name, "unknown-part", "unknown part %q (want name, spec, weights, file, input_shape, key or allow_known_lambdas)", name)
+	return badRequest(name, "unknown-part", "unknown part %q (want name, spec, weights, file, input_shape, key, allow_known_lambdas or swap_hw)", name)
 }
 
 // readCapped reads at most max bytes of a part, failing with ELIMIT past it.

@@ -136,16 +136,25 @@ func TestLegacyUploadCorpus(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &ok); err != nil || ok.Name != "mnist" || ok.Version != 1 {
 		t.Fatalf("created: %s (%v)", body, err)
 	}
-	out := predictDigit(t, hs.URL+"/v1/models/mnist/versions/1/predict", secret, digit7Input(t))
+	out := predictDigit(t, hs.URL+"/v1/models/mnist/versions/1/predict", secret, digit7Input(t, true))
 	if k := argmax(out); k != 7 || out[k] <= 0.99 {
 		t.Fatalf("digit 7 through the converted upload: class %d (%v), want 7 with p > 0.99", k, out)
 	}
+	// swap_hw: the same model taking the upright image.
+	status, body = upload("input_shape", "1,28,28", "allow_known_lambdas", "true", "swap_hw", "true")
+	if status != http.StatusCreated {
+		t.Fatalf("with swap_hw: %d %.500s", status, body)
+	}
+	out = predictDigit(t, hs.URL+"/v1/models/mnist/versions/2/predict", secret, digit7Input(t, false))
+	if k := argmax(out); k != 7 || out[k] <= 0.99 {
+		t.Fatalf("upright digit 7 through the swap_hw upload: class %d (%v), want 7 with p > 0.99", k, out)
+	}
 }
 
-// digit7Input is corpus image 03 as the [1, 28, 28] input of model 01:
-// pixel/255, transposed (the model was trained on Julia's column-major
-// images, so its H axis is the image's x).
-func digit7Input(t *testing.T) [][][]float32 {
+// digit7Input is corpus image 03 as a [1, 28, 28] input, pixel/255,
+// upright or transposed (model 01 converted without swap_hw takes it
+// transposed: it was trained on Images.jl matrices, its H axis is x).
+func digit7Input(t *testing.T, transpose bool) [][][]float32 {
 	img, _, err := image.Decode(bytes.NewReader(sharedCorpus(t, "03")))
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +169,16 @@ func digit7Input(t *testing.T) [][][]float32 {
 		for y := range 28 {
 			in[x][y] = float32(color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y) / 255
 		}
+	}
+	if !transpose {
+		up := make([][]float32, 28)
+		for y := range 28 {
+			up[y] = make([]float32, 28)
+			for x := range 28 {
+				up[y][x] = in[x][y]
+			}
+		}
+		in = up
 	}
 	return [][][]float32{in}
 }

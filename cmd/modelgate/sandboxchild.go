@@ -22,11 +22,11 @@ func runConvertChild(ctx context.Context) int {
 
 // convertLegacy converts a legacy Flux .bson file inside the sandbox with
 // the upload's options (those of "modelgate convert": input shape, key,
-// the known flatten lambda). The scan report travels with the result,
+// the known flatten lambda, swapped image axes). The scan report travels with the result,
 // refused or not.
 func convertLegacy(ctx context.Context, data []byte, opt server.ConvertOptions) (*legacy.Result, error) {
 	res, err := flux.Convert(ctx, data, flux.Options{Limits: opt.Limits, InputShape: opt.InputShape, Key: opt.Key,
-		AllowKnownLambdas: opt.AllowKnownLambdas})
+		AllowKnownLambdas: opt.AllowKnownLambdas, SwapHW: opt.SwapHW})
 	out := &legacy.Result{}
 	if res != nil && res.Report != nil {
 		report, merr := json.Marshal(res.Report)

@@ -44,7 +44,7 @@ func fakeConvert(_ context.Context, data []byte, opt server.ConvertOptions) (*Re
 	case string(data) == "limits":
 		return nil, modelgate.Errorf(modelgate.ELIMIT, "", "probe", "layers=%d", lim.Layers)
 	case string(data) == "options":
-		return nil, modelgate.Errorf(modelgate.EINVALID, "", "probe", "shape=%v key=%q lambdas=%v", opt.InputShape, opt.Key, opt.AllowKnownLambdas)
+		return nil, modelgate.Errorf(modelgate.EINVALID, "", "probe", "shape=%v key=%q lambdas=%v swap=%v", opt.InputShape, opt.Key, opt.AllowKnownLambdas, opt.SwapHW)
 	}
 	return nil, modelgate.Errorf(modelgate.EUNSUPPORTED, "byte 0", "not-bson", "not a BSON file")
 }
@@ -99,8 +99,8 @@ func TestConvertInSandbox(t *testing.T) {
 		t.Fatalf("limits did not reach the child: %v", err)
 	}
 
-	_, err = c.Convert(ctx, []byte("options"), server.ConvertOptions{Limits: lim, InputShape: []int{1, 28, 28}, Key: "mödel", AllowKnownLambdas: true})
-	if !errors.As(err, &ps) || !strings.Contains(ps[0].Message, `shape=[1 28 28] key="mödel" lambdas=true`) {
+	_, err = c.Convert(ctx, []byte("options"), server.ConvertOptions{Limits: lim, InputShape: []int{1, 28, 28}, Key: "mödel", AllowKnownLambdas: true, SwapHW: true})
+	if !errors.As(err, &ps) || !strings.Contains(ps[0].Message, `shape=[1 28 28] key="mödel" lambdas=true swap=true`) {
 		t.Fatalf("options did not reach the child: %v", err)
 	}
 
@@ -190,20 +190,21 @@ func hostileRequests(req []byte) map[string][]byte {
 		"invalid utf8 key": opts("{\"key\":\"a\xffb\"}"),
 		"control key":      opts(`{"key":"a\u0000b"}`),
 		"lambdas string":   opts(`{"allow_known_lambdas":"true"}`),
+		"swap number":      opts(`{"swap_hw":1}`),
 	}
 }
 
 func TestRoundTrip(t *testing.T) {
 	lim := modelgate.DefaultLimits()
 	lim.Layers = 5
-	opt := server.ConvertOptions{Limits: lim, InputShape: []int{1, 28, 28}, Key: "model", AllowKnownLambdas: true}
+	opt := server.ConvertOptions{Limits: lim, InputShape: []int{1, 28, 28}, Key: "model", AllowKnownLambdas: true, SwapHW: true}
 	req, err := encodeRequest([]byte("file"), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	data, got, err := decodeRequest(req)
 	if err != nil || string(data) != "file" || got.Limits.Layers != 5 || !slices.Equal(got.InputShape, opt.InputShape) ||
-		got.Key != "model" || !got.AllowKnownLambdas {
+		got.Key != "model" || !got.AllowKnownLambdas || !got.SwapHW {
 		t.Fatalf("%q %+v %v", data, got, err)
 	}
 	req, err = encodeRequest([]byte("f"), server.ConvertOptions{Limits: lim})

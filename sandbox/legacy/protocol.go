@@ -72,6 +72,7 @@ type optionsJSON struct {
 	InputShape        []int  `json:"input_shape"`
 	Key               string `json:"key"`
 	AllowKnownLambdas bool   `json:"allow_known_lambdas"`
+	SwapHW            bool   `json:"swap_hw"`
 }
 
 func encodeRequest(file []byte, opt server.ConvertOptions) ([]byte, error) {
@@ -82,7 +83,7 @@ func encodeRequest(file []byte, opt server.ConvertOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	oj, err := json.Marshal(optionsJSON{InputShape: opt.InputShape, Key: opt.Key, AllowKnownLambdas: opt.AllowKnownLambdas})
+	oj, err := json.Marshal(optionsJSON{InputShape: opt.InputShape, Key: opt.Key, AllowKnownLambdas: opt.AllowKnownLambdas, SwapHW: opt.SwapHW})
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +110,7 @@ func decodeRequest(data []byte) ([]byte, server.ConvertOptions, error) {
 	if err := jsonv2.Unmarshal(s[1], &oj, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return nil, opt, fmt.Errorf("legacy: request options: %w", err)
 	}
-	opt.InputShape, opt.Key, opt.AllowKnownLambdas = oj.InputShape, oj.Key, oj.AllowKnownLambdas
+	opt.InputShape, opt.Key, opt.AllowKnownLambdas, opt.SwapHW = oj.InputShape, oj.Key, oj.AllowKnownLambdas, oj.SwapHW
 	if err := opt.Check(); err != nil {
 		return nil, opt, fmt.Errorf("legacy: request options: %w", err)
 	}

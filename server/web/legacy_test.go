@@ -65,17 +65,18 @@ func TestLegacyUploadOptions(t *testing.T) {
 	b := e.browser()
 	b.login(e.token("default", "admin"))
 	p := b.get("/ui/upload")
-	for _, want := range []string{`name="input_shape"`, `name="key"`, `name="allow_known_lambdas" type="checkbox" value="true"`} {
+	for _, want := range []string{`name="input_shape"`, `name="key"`, `name="allow_known_lambdas" type="checkbox" value="true"`, `name="swap_hw" type="checkbox" value="true"`} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("upload form lacks %q", want)
 		}
 	}
 	p = b.multipart("/ui/upload", []part{{"csrf", "", []byte(b.csrf)}, {"name", "", []byte("cnn")}, {"file", "m.bson", []byte("ok")},
-		{"input_shape", "", []byte("1,28,28")}, {"key", "", []byte("model")}, {"allow_known_lambdas", "", []byte("true")}})
+		{"input_shape", "", []byte("1,28,28")}, {"key", "", []byte("model")}, {"allow_known_lambdas", "", []byte("true")},
+		{"swap_hw", "", []byte("true")}})
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("legacy upload with options: %d %s", p.status, p.body)
 	}
-	if got := <-seen; !slices.Equal(got.InputShape, []int{1, 28, 28}) || got.Key != "model" || !got.AllowKnownLambdas {
+	if got := <-seen; !slices.Equal(got.InputShape, []int{1, 28, 28}) || got.Key != "model" || !got.AllowKnownLambdas || !got.SwapHW {
 		t.Fatalf("converter got %+v", got)
 	}
 	p = b.multipart("/ui/upload", []part{{"csrf", "", []byte(b.csrf)}, {"name", "", []byte("mlp")}, {"file", "m.bson", []byte("ok")},

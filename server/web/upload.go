@@ -22,9 +22,9 @@ type uploadData struct {
 }
 
 // uploadParts are the form fields forwarded to POST /v1/models (the
-// last three are the legacy conversion options, checked by the API).
+// last four are the legacy conversion options, checked by the API).
 var uploadParts = map[string]bool{"name": true, "spec": true, "weights": true, "file": true,
-	"input_shape": true, "key": true, "allow_known_lambdas": true}
+	"input_shape": true, "key": true, "allow_known_lambdas": true, "swap_hw": true}
 
 // upload forwards the upload form to POST /v1/models, streaming: the
 // first part must be the CSRF token; the others are re-encoded into a new
