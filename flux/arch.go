@@ -94,8 +94,27 @@ func (c *converter) weightsOnly(ctx context.Context, root juliabson.Value) (*Res
 		return nil, modelgate.Errorf(modelgate.EINVALID, "file", "param-count", "the file holds %d arrays, the architecture has %d parameters", len(arrs), next)
 	}
 	c.note("weights-only file: %d arrays mapped onto the architecture in Flux params order", len(arrs))
-	out := s
-	return c.finish(ctx, &out, ps)
+	out := &s
+	if c.opt.SwapHW {
+		// swapHW rewrites layers in place: work on a deep copy, never on
+		// the caller's architecture.
+		if out, err = cloneSpec(&s, c.lim); err != nil {
+			return nil, err
+		}
+		if err := c.swapHW(out, ps); err != nil {
+			return nil, err
+		}
+	}
+	return c.finish(ctx, out, ps)
+}
+
+// cloneSpec deep-copies a checked spec through its canonical form.
+func cloneSpec(s *spec.Spec, lim modelgate.Limits) (*spec.Spec, error) {
+	b, err := spec.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("flux: copying the architecture: %w", err)
+	}
+	return spec.ParseJSON(b, lim)
 }
 
 // paramsOf returns the analysed parameters whose name is prefix + NAME.

@@ -44,6 +44,9 @@ func inferSpatial(layers spec.Layers, ps []*param) []int {
 	default:
 		return nil
 	}
+	if !squareLayers(layers) {
+		return nil // a non-square kernel or stride says the input is not square either
+	}
 	lim := modelgate.DefaultLimits()
 	var fits []int
 	for side := 1; side <= maxInferredSide && len(fits) <= maxPinned; side++ {
@@ -52,7 +55,7 @@ func inferSpatial(layers spec.Layers, ps []*param) []int {
 			in = append(in, side)
 		}
 		s := &spec.Spec{Format: spec.FormatV1, Name: "infer", Input: spec.Input{Shape: in, DType: "float32"},
-			Layers: layers, Weights: spec.WeightsRef{SHA256: zeroDigest, Bytes: 8, DType: "float32"}}
+			Layers: layers, Weights: placeholder}
 		spec.Resolve(s)
 		if a, err := spec.Analyze(s, lim); err == nil && paramsMatch(a.Params, ps) {
 			fits = append(fits, side)
@@ -112,6 +115,45 @@ func paramsMatch(want []spec.ParamSpec, ps []*param) bool {
 	return true
 }
 
-// zeroDigest is a well-formed placeholder digest for the trial specs of
-// inferSpatial (they are analysed, never bound).
-const zeroDigest = "0000000000000000000000000000000000000000000000000000000000000000"
+// squareLayers reports whether every convolution and pooling layer, nested
+// ones included, treats its spatial axes alike (equal kernel sides, strides,
+// dilations and paddings), so that a square input is a fair guess.
+func squareLayers(layers spec.Layers) bool {
+	stack := []spec.Layers{layers}
+	for len(stack) > 0 {
+		ls := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, l := range ls {
+			var lists [][]int
+			switch l := l.(type) {
+			case *spec.Conv:
+				lists = [][]int{l.Kernel, l.Stride, l.Dilation, l.Padding}
+			case *spec.ConvTranspose:
+				lists = [][]int{l.Kernel, l.Stride, l.Dilation, l.Padding, l.OutputPadding}
+			case *spec.MaxPool:
+				lists = [][]int{l.Kernel, l.Stride, l.Padding}
+			case *spec.MeanPool:
+				lists = [][]int{l.Kernel, l.Stride, l.Padding}
+			case *spec.Skip:
+				stack = append(stack, l.Layers)
+			case *spec.Parallel:
+				stack = append(stack, l.Branches...)
+			}
+			for _, v := range lists {
+				if !allEqual(v) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func allEqual(v []int) bool {
+	for _, x := range v {
+		if x != v[0] {
+			return false
+		}
+	}
+	return true
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"testing"
+
+	"github.com/modelgate/modelgate/spec"
 )
 
 func TestPickSide(t *testing.T) {
@@ -38,5 +40,50 @@ func TestInferInputShape(t *testing.T) {
 	}
 	if got := res.Spec.Input.Shape; !slices.Equal(got, []int{1, 28, 28}) {
 		t.Errorf("inferred input %v, want [1 28 28]", got)
+	}
+}
+
+// TestArchSwapHW: weights-only 02 with 01's architecture and SwapHW reads
+// the upright digit 7, and the caller's architecture is left untouched.
+func TestArchSwapHW(t *testing.T) {
+	t.Parallel()
+	r01 := convert(t, corpus(t, "01"), Options{AllowKnownLambdas: true, InputShape: []int{1, 28, 28}})
+	arch := *r01.Spec
+	before, err := spec.Marshal(&arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r02 := convert(t, corpus(t, "02"), Options{Arch: &arch, SwapHW: true})
+	out := predict(t, mustOpen(t, r02), []int{1, 28, 28}, digit7RowMajor(t))
+	if k := argmax(out); k != 7 || out[k] <= 0.99 {
+		t.Fatalf("upright digit 7 through 02 + SwapHW: got %d p=%v", k, out[k])
+	}
+	after, err := spec.Marshal(&arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(before) != string(after) {
+		t.Error("SwapHW changed the caller's architecture")
+	}
+}
+
+func TestSquareLayers(t *testing.T) {
+	t.Parallel()
+	sq := &spec.Conv{Filters: 4, Kernel: []int{3, 3}, Stride: []int{2, 2}, Dilation: []int{1, 1}, Padding: []int{1, 1, 1, 1}}
+	tall := &spec.Conv{Filters: 4, Kernel: []int{1, 5}, Stride: []int{1, 1}, Dilation: []int{1, 1}, Padding: []int{0, 0, 0, 0}}
+	pool := &spec.MaxPool{Kernel: []int{2, 2}, Stride: []int{1, 2}, Padding: []int{0, 0, 0, 0}}
+	for _, tc := range []struct {
+		ls   spec.Layers
+		want bool
+	}{
+		{spec.Layers{sq}, true},
+		{spec.Layers{sq, tall}, false},
+		{spec.Layers{sq, pool}, false},
+		{spec.Layers{sq, &spec.Skip{Layers: spec.Layers{tall}, Combine: spec.CombineAdd}}, false},
+		{spec.Layers{&spec.Parallel{Branches: []spec.Layers{{sq}, {pool}}, Combine: spec.CombineAdd}}, false},
+	} {
+		if got := squareLayers(tc.ls); got != tc.want {
+			t.Errorf("squareLayers(%v) = %v, want %v", tc.ls, got, tc.want)
+		}
 	}
 }
