@@ -15,6 +15,8 @@ type recState struct {
 	rh []float32 // [n, h]: GRU v3 r ⊙ h
 	tc int       // time steps per chunk
 	n  int       // batch size the buffers are sized for
+	// threads is the goroutines of this call's matrix products and cells.
+	threads int
 }
 
 // forward runs the layer over the batch. in is [n, T, F]; out is [n, T, H]
@@ -26,8 +28,35 @@ func (o *recurrentOp) forward(ctx context.Context, n int, in, out []float32) err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	st := o.getState(n)
+	tc := o.chunkSteps(n)
+	if w := min(o.threads, n/recMinGroup); w > 1 {
+		// Independent sequences: each goroutine runs whole groups of at
+		// least recMinGroup samples through every time step (one hand-off
+		// per call, not per step). Per-sample arithmetic is unchanged: the
+		// products keep >= 2 rows (the same GEMM path) and the same chunks.
+		return parallelFor(ctx, w, w, n*o.t*o.gates*o.h*(o.h+o.f), func(ctx context.Context, lo, hi int) error {
+			s0, s1 := lo*n/w, hi*n/w
+			return o.run(ctx, s1-s0, in[s0*o.t*o.f:s1*o.t*o.f], out[s0*o.outPer():s1*o.outPer()], tc, 1)
+		})
+	}
+	return o.run(ctx, n, in, out, tc, o.threads)
+}
+
+// recMinGroup is the least number of samples a goroutine takes when a
+// batch is split (so no product degenerates to a single row).
+const recMinGroup = 2
+
+// chunkSteps is how many time steps are projected at once for a batch of n.
+func (o *recurrentOp) chunkSteps(n int) int {
+	return max(1, min(o.t, o.xwBudget/max(1, n*o.gates*o.h)))
+}
+
+// run is forward for n samples with tc steps per chunk and the given
+// goroutines per product.
+func (o *recurrentOp) run(ctx context.Context, n int, in, out []float32, tc, threads int) error {
+	st := o.getState(n, tc)
 	defer o.pool.Put(st)
+	st.threads = threads
 	every := o.checkEvery(n)
 	for t0 := 0; t0 < o.t; t0 += st.tc {
 		steps := min(st.tc, o.t-t0)
@@ -55,10 +84,10 @@ func (o *recurrentOp) forward(ctx context.Context, n int, in, out []float32) err
 // getState returns scratch for a batch of n, from the pool when a state of
 // that batch size is there, with the initial states set (h0 and c0
 // broadcast over the batch, or zeros).
-func (o *recurrentOp) getState(n int) *recState {
+func (o *recurrentOp) getState(n, tc int) *recState {
 	st, ok := o.pool.Get().(*recState)
-	if !ok || st.n != n {
-		st = o.newState(n)
+	if !ok || st.n != n || st.tc != tc {
+		st = o.newState(n, tc)
 	}
 	recInit(st.h, o.h0, o.h)
 	if st.c != nil {
@@ -67,10 +96,9 @@ func (o *recurrentOp) getState(n int) *recState {
 	return st
 }
 
-// newState allocates the scratch for a batch of n.
-func (o *recurrentOp) newState(n int) *recState {
+// newState allocates the scratch for a batch of n, tc steps per chunk.
+func (o *recurrentOp) newState(n, tc int) *recState {
 	gh := o.gates * o.h
-	tc := max(1, min(o.t, o.xwBudget/max(1, n*gh)))
 	st := &recState{
 		xw: make([]float32, n*tc*gh),
 		hw: make([]float32, n*o.hgates*o.h),
@@ -122,12 +150,12 @@ func (o *recurrentOp) project(n int, in []float32, t0, steps int, st *recState) 
 		}
 	}
 	if steps == o.t {
-		gemm.SgemmPacked(o.threads, false, n*o.t, 1, in, o.f, o.wihP, 1, st.xw, gh)
+		gemm.SgemmPacked(st.threads, false, n*o.t, 1, in, o.f, o.wihP, 1, st.xw, gh)
 		return
 	}
 	for s := range n {
 		a := in[(s*o.t+t0)*o.f : (s*o.t+t0+steps)*o.f]
-		gemm.SgemmPacked(o.threads, false, steps, 1, a, o.f, o.wihP, 1, st.xw[s*st.tc*gh:], gh)
+		gemm.SgemmPacked(st.threads, false, steps, 1, a, o.f, o.wihP, 1, st.xw[s*st.tc*gh:], gh)
 	}
 }
 
@@ -138,21 +166,21 @@ func (o *recurrentOp) step(n, k int, st *recState) {
 	if o.kind == recLSTM {
 		// Gates = xw + h·Whh accumulated in place (beta 1): no separate
 		// product buffer and no add pass.
-		gemm.SgemmPacked(o.threads, false, n, 1, st.h, o.h, o.whhP, 1, st.xw[k*gh:], st.tc*gh)
-		if o.threads <= 1 || n < 2 {
+		gemm.SgemmPacked(st.threads, false, n, 1, st.h, o.h, o.whhP, 1, st.xw[k*gh:], st.tc*gh)
+		if st.threads <= 1 || n < 2 {
 			o.lstmCells(st, k, 0, n)
 			return
 		}
 		// The cells of different samples are independent: split them (the
 		// gate nonlinearities are a large share of a step). The work
 		// estimate counts a transcendental as ~8 element operations.
-		_ = parallelFor(context.Background(), o.threads, n, n*gh*8, func(_ context.Context, lo, hi int) error {
+		_ = parallelFor(context.Background(), st.threads, n, n*gh*8, func(_ context.Context, lo, hi int) error {
 			o.lstmCells(st, k, lo, hi)
 			return nil
 		})
 		return
 	}
-	gemm.SgemmPacked(o.threads, false, n, 1, st.h, o.h, o.whhP, 0, st.hw, hg)
+	gemm.SgemmPacked(st.threads, false, n, 1, st.h, o.h, o.whhP, 0, st.hw, hg)
 	for s := range n {
 		g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
 		w := st.hw[s*hg : (s+1)*hg]
@@ -172,7 +200,7 @@ func (o *recurrentOp) step(n, k int, st *recState) {
 		return
 	}
 	// n-gate of GRU v3: weight_hn·(r ⊙ h) for the whole batch, into hw.
-	gemm.SgemmPacked(o.threads, false, n, 1, st.rh, o.h, o.whnP, 0, st.hw, o.h)
+	gemm.SgemmPacked(st.threads, false, n, 1, st.rh, o.h, o.whnP, 0, st.hw, o.h)
 	for s := range n {
 		g := st.xw[(s*st.tc+k)*gh : (s*st.tc+k+1)*gh]
 		o.gru3Cell(g, st.hw[s*o.h:(s+1)*o.h], st.h[s*o.h:(s+1)*o.h])
